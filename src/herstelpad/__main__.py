@@ -1,0 +1,3 @@
+from herstelpad.cli import main
+
+main()

@@ -1,0 +1,35 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import routers
+
+from herstelpad.api import views
+
+
+class SchemaView(SpectacularAPIView):
+    permission = "api.docs"
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    # The split view serves its start-up script from a URL, so the page needs no inline script
+    # and keeps to the content security policy.
+    permission = "api.docs"
+
+
+class APIRootView(routers.APIRootView):
+    permission = "api.docs"
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = APIRootView
+
+
+router = Router()
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("institutions", views.InstitutionViewSet, basename="institution")
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

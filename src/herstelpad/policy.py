@@ -1,0 +1,228 @@
+"""The access policy: the one place that decides what a user may do and see.
+
+Deny by default:
+- every permission is named here, with the roles that hold it; an unknown permission name is a
+  programming error, not a silent "no";
+- every view and API endpoint declares the permission it needs (`@requires`, `permission = ...`
+  on a class-based view or API view); `AccessPolicyMiddleware` refuses any view that declares
+  nothing, and the role × door matrix test walks every URL;
+- every queryset of person data goes through `scope(user, queryset)`; a model without a scope
+  rule raises, so a new model cannot be listed before its rule is written here.
+
+Later parts of the domain add their permissions to `PERMISSIONS` and their scope rules to
+`SCOPES` in this module, so the whole policy stays readable in one file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models
+
+from herstelpad.accounts.models import Role
+
+if TYPE_CHECKING:  # pragma: no cover
+    from herstelpad.accounts.models import User
+
+ALL_ROLES = frozenset(Role)
+PRISON_STAFF = frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT, Role.UNIT_HEAD})
+# Roles whose work is national rather than bound to the institutions they are attached to.
+NATIONAL_ROLES = frozenset({Role.FUNCTIONAL_ADMIN, Role.AUDITOR, Role.RESEARCHER, Role.MEDIATOR})
+
+PUBLIC = "public"
+"""Declared by the few views anyone may open: login, language switch, health check."""
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # The shell
+    "home.view": ALL_ROLES,
+    "account.manage_own": ALL_ROLES,  # own profile, two-factor enrolment, language
+    "api.docs": ALL_ROLES,
+    # Reference data: institutions, organisations, code lists, catalogue
+    "reference.view": ALL_ROLES,
+    "reference.manage": frozenset({Role.FUNCTIONAL_ADMIN}),
+    # Accounts of other users
+    "accounts.manage": frozenset({Role.FUNCTIONAL_ADMIN}),
+    # The audit trail: read by auditors, written only by the application
+    "audit.view": frozenset({Role.AUDITOR}),
+}
+
+# Permissions a signed-in user still holds before completing two-factor verification, so that
+# they can enrol a device when two-factor authentication is required.
+UNVERIFIED_ALLOWED = frozenset({"account.manage_own"})
+
+
+class UnknownPermission(ImproperlyConfigured):
+    pass
+
+
+def _check_known(perm: str) -> None:
+    if perm != PUBLIC and perm not in PERMISSIONS:
+        raise UnknownPermission(f"Unknown permission {perm!r}: declare it in herstelpad.policy")
+
+
+def roles_with(perm: str) -> frozenset[Role]:
+    _check_known(perm)
+    return ALL_ROLES if perm == PUBLIC else PERMISSIONS[perm]
+
+
+def has_perm(user: "User | Any", perm: str) -> bool:
+    """May this user use this permission at all (before any object-level scoping)?"""
+    _check_known(perm)
+    if perm == PUBLIC:
+        return True
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if not user.role:
+        return False
+    return Role(user.role) in PERMISSIONS[perm]
+
+
+def require(user: "User | Any", perm: str) -> None:
+    if not has_perm(user, perm):
+        raise PermissionDenied(perm)
+
+
+# --- Declarations on views ------------------------------------------------------------------
+
+VIEW_ATTRIBUTE = "herstelpad_permission"
+
+
+def requires(perm: str) -> Callable:
+    """Declare the permission a function view needs. The middleware enforces it."""
+    _check_known(perm)
+
+    def decorate(view: Callable) -> Callable:
+        setattr(view, VIEW_ATTRIBUTE, perm)
+        return view
+
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    return requires(PUBLIC)(view)
+
+
+def declare(view: Callable, perm: str) -> Callable:
+    """Declare the permission of a view we do not own (a library's view), without changing it."""
+    _check_known(perm)
+
+    def wrapped(request, *args, **kwargs):
+        return view(request, *args, **kwargs)
+
+    for attr in ("csrf_exempt", "view_class", "view_initkwargs", "__name__", "__doc__",
+                 "__module__"):
+        if hasattr(view, attr):
+            setattr(wrapped, attr, getattr(view, attr))
+    setattr(wrapped, VIEW_ATTRIBUTE, perm)
+    return wrapped
+
+
+def declared_permission(view_func: Callable) -> str | None:
+    """The permission a resolved view declares, wherever it declares it."""
+    perm = getattr(view_func, VIEW_ATTRIBUTE, None)
+    if perm:
+        return perm
+    for attr in ("view_class", "cls"):  # Django class-based views and DRF API views
+        klass = getattr(view_func, attr, None)
+        if klass is not None and getattr(klass, "permission", None):
+            return klass.permission
+    return None
+
+
+def is_api_view(view_func: Callable) -> bool:
+    from rest_framework.views import APIView
+
+    klass = getattr(view_func, "cls", None)
+    return klass is not None and issubclass(klass, APIView)
+
+
+class PermissionMixin:
+    """For class-based views: `permission = "..."`. Enforced by the middleware."""
+
+    permission: str | None = None
+
+
+# --- Scoping of querysets -------------------------------------------------------------------
+
+def visible_institutions(user: "User | Any") -> models.QuerySet:
+    """Institutions whose people and figures this user may see: national roles see all, others
+    the institutions they work at and the facilities that belong to those."""
+    from herstelpad.organisations.models import Institution
+
+    if not has_perm(user, "home.view"):
+        return Institution.objects.none()
+    if Role(user.role) in NATIONAL_ROLES:
+        return Institution.objects.all()
+    own = list(user.institutions.values_list("pk", flat=True))
+    return Institution.objects.filter(models.Q(pk__in=own) | models.Q(parent__in=own))
+
+
+def _scope_reference(user, qs: models.QuerySet) -> models.QuerySet:
+    # Reference data is not person data: every signed-in role may read all of it.
+    return qs if has_perm(user, "reference.view") else qs.none()
+
+
+def _scope_users(user, qs: models.QuerySet) -> models.QuerySet:
+    if has_perm(user, "accounts.manage"):
+        return qs
+    if has_perm(user, "home.view"):
+        return qs.filter(pk=user.pk)
+    return qs.none()
+
+
+def _scope_audit(user, qs: models.QuerySet) -> models.QuerySet:
+    return qs if has_perm(user, "audit.view") else qs.none()
+
+
+SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
+    "organisations.institution": _scope_reference,
+    "organisations.organisation": _scope_reference,
+    "organisations.municipality": _scope_reference,
+    "reference.codelist": _scope_reference,
+    "reference.code": _scope_reference,
+    "interventions.intervention": _scope_reference,
+    "interventions.availability": _scope_reference,
+    "accounts.user": _scope_users,
+    "audit.auditentry": _scope_audit,
+}
+
+
+def scope(user: "User | Any", qs: models.QuerySet) -> models.QuerySet:
+    """The part of `qs` this user may see. Raises for a model without a rule (deny by default)."""
+    label = qs.model._meta.label_lower
+    rule = SCOPES.get(label)
+    if rule is None:
+        raise ImproperlyConfigured(f"No scope rule for {label}: add one to herstelpad.policy")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return rule(user, qs)
+
+
+def get_object(user, qs: models.QuerySet, *, purpose: str = "", audit_read: bool = True,
+               **lookup) -> models.Model:
+    """Fetch one object through the user's scope. A miss that exists outside the scope is an
+    access denial (403) and is recorded in the audit trail; a true miss is a 404. A hit is
+    recorded as a read when the model is person-level."""
+    from django.http import Http404
+
+    from herstelpad.audit import services as audit
+
+    scoped = scope(user, qs)
+    try:
+        obj = scoped.get(**lookup)
+    except qs.model.DoesNotExist:
+        existing = qs.filter(**lookup).first()
+        if existing is None:
+            raise Http404 from None
+        audit.record_denied(existing, purpose=purpose)
+        raise PermissionDenied("outside scope") from None
+    if audit_read:
+        audit.record_read(obj, purpose=purpose)
+    return obj
+
+
+def roles_for_permissions(perms: Iterable[str]) -> dict[str, list[str]]:
+    """A readable table of the policy (used by docs and the matrix test)."""
+    return {perm: sorted(str(role) for role in roles_with(perm)) for perm in perms}

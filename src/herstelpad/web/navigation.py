@@ -1,0 +1,38 @@
+"""The main menu. An item is listed here only when its part of Herstelpad works, and shown only
+to users whose role holds its permission (asked of the policy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from herstelpad import policy
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    permission: str
+    description: str | Promise = ""
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+MAIN_MENU: list[NavItem] = [
+    NavItem("home", _("Start"), "web:home", "home.view"),
+    NavItem("audit", _("Audittrail"), "audit:search", "audit.view",
+            _("Zoek in het logboek van alle handelingen met persoonsgegevens.")),
+    NavItem("admin", _("Beheer"), "admin:index", "reference.manage",
+            _("Codelijsten, inrichtingen, organisaties, interventies en gebruikers beheren.")),
+]
+
+
+def menu_for(user) -> list[NavItem]:
+    return [item for item in MAIN_MENU if policy.has_perm(user, item.permission)]
