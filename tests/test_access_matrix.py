@@ -16,6 +16,13 @@ from tests.access import iter_patterns
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.FUNCTIONAL_ADMIN})
 AUDITOR = frozenset({Role.AUDITOR})
+# The participant dossier (issue 4)
+STAFF = frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT, Role.UNIT_HEAD})
+MANAGERS = frozenset({Role.CASEMANAGER, Role.UNIT_HEAD})
+CASEMANAGER = frozenset({Role.CASEMANAGER})
+GOAL_WORKERS = frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT})
+AFTERCARE = frozenset({Role.AFTERCARE_COORDINATOR})
+P = "/deelnemers/P-MATRIX"
 
 # url name -> (path, roles allowed, person-level?)
 WEB = {
@@ -37,6 +44,56 @@ WEB = {
         ("/beheer/organisations/municipality/", ADMIN, False),
     "admin:interventions_intervention_changelist":
         ("/beheer/interventions/intervention/", ADMIN, False),
+    # The participant dossier: every page is person-level. The data (P-MATRIX at PI Arnhem,
+    # aftercare municipality Almelo) comes from the `dossier` fixture; {…} are its ids.
+    "participants:caseload": ("/deelnemers/", STAFF, True),
+    "participants:register": ("/deelnemers/nieuw/", MANAGERS, True),
+    "participants:note_search": ("/notities/", STAFF, True),
+    "participants:aftercare_list": ("/nazorg/", AFTERCARE, True),
+    "participants:aftercare_detail": ("/nazorg/P-MATRIX/", AFTERCARE, True),
+    "participants:detail": (f"{P}/", STAFF, True),
+    "participants:edit": (f"{P}/gegevens/", MANAGERS, True),
+    "participants:stay_add": (f"{P}/verblijven/nieuw/", MANAGERS, True),
+    "participants:stay_edit": (f"{P}/verblijven/S-MATRIX/", MANAGERS, True),
+    "participants:transfer": (f"{P}/verblijven/S-MATRIX/overplaatsen/", MANAGERS, True),
+    "participants:release": (f"{P}/verblijven/S-MATRIX/vertrek/", MANAGERS, True),
+    "participants:regime": (f"{P}/regime/", MANAGERS, True),
+    "participants:team": (f"{P}/team/", STAFF, True),
+    "participants:assignment_end": (f"{P}/team/{{assignment}}/beeindigen/", MANAGERS, True),
+    "participants:notes": (f"{P}/notities/", STAFF, True),
+    "participants:timeline": (f"{P}/tijdlijn/", STAFF, True),
+    "plans:plan": (f"{P}/plan/", STAFF, True),
+    "plans:version_add": (f"{P}/plan/nieuwe-versie/", CASEMANAGER, True),
+    "plans:version": (f"{P}/plan/versies/{{version}}/", STAFF, True),
+    "plans:sign_off": (f"{P}/plan/versies/{{version}}/ondertekening/", CASEMANAGER, True),
+    "plans:goal_add": (f"{P}/doelen/nieuw/", GOAL_WORKERS, True),
+    "plans:goal": (f"{P}/doelen/G-MATRIX/", STAFF, True),
+    "plans:goal_edit": (f"{P}/doelen/G-MATRIX/wijzigen/", GOAL_WORKERS, True),
+    "plans:goal_status": (f"{P}/doelen/G-MATRIX/stand/", GOAL_WORKERS, True),
+    "plans:goal_rating": (f"{P}/doelen/G-MATRIX/oordeel/", GOAL_WORKERS, True),
+    "plans:action_add": (f"{P}/doelen/G-MATRIX/acties/nieuw/", GOAL_WORKERS, True),
+    "plans:action_edit": (f"{P}/doelen/G-MATRIX/acties/{{action}}/", GOAL_WORKERS, True),
+    "plans:strengths": (f"{P}/krachten/", STAFF, True),
+    "plans:strengths_edit": (f"{P}/krachten/housing/", GOAL_WORKERS, True),
+    "plans:reviews": (f"{P}/gesprekken/", STAFF, True),
+    "plans:review_add": (f"{P}/gesprekken/nieuw/", CASEMANAGER, True),
+    "plans:action_plan": (f"{P}/actieplan/", STAFF, True),
+    "plans:action_plan_pdf": (f"{P}/actieplan/pdf/", STAFF, True),
+}
+# Form pages posted empty: allowed roles get the form back with errors (400), others 403.
+WEB_POST = {
+    name: (WEB[name][0], roles) for name, roles in [
+        ("participants:register", MANAGERS), ("participants:edit", MANAGERS),
+        ("participants:stay_add", MANAGERS), ("participants:stay_edit", MANAGERS),
+        ("participants:transfer", MANAGERS), ("participants:release", MANAGERS),
+        ("participants:regime", MANAGERS), ("participants:team", MANAGERS),
+        ("participants:assignment_end", MANAGERS), ("participants:notes", STAFF),
+        ("plans:version_add", CASEMANAGER), ("plans:sign_off", CASEMANAGER),
+        ("plans:review_add", CASEMANAGER), ("plans:goal_add", GOAL_WORKERS),
+        ("plans:goal_edit", GOAL_WORKERS), ("plans:goal_status", GOAL_WORKERS),
+        ("plans:goal_rating", GOAL_WORKERS), ("plans:action_add", GOAL_WORKERS),
+        ("plans:action_edit", GOAL_WORKERS), ("plans:strengths_edit", GOAL_WORKERS),
+    ]
 }
 API = {
     "api:api-root": ("/api/", ALL),
@@ -46,6 +103,30 @@ API = {
     "api:institution-detail": ("/api/institutions/PI-ARNHEM/", ALL),
     "api:organisation-list": ("/api/organisations/", ALL),
     "api:organisation-detail": ("/api/organisations/PERSPECTIEF/", ALL),
+    "api:participant-list": ("/api/participants/", STAFF),
+    "api:participant-detail": ("/api/participants/P-MATRIX/", STAFF),
+    "api:stay-list": ("/api/stays/", STAFF),
+    "api:stay-detail": ("/api/stays/S-MATRIX/", STAFF),
+    "api:plan-list": ("/api/plans/", STAFF),
+    "api:plan-detail": ("/api/plans/{plan}/", STAFF),
+    "api:goal-list": ("/api/goals/", STAFF),
+    "api:goal-detail": ("/api/goals/G-MATRIX/", STAFF),
+}
+# Write endpoints, sent an empty body: allowed roles get 400 (invalid input), others 403.
+API_WRITE = {
+    "api:participant-list": ("post", "/api/participants/", MANAGERS),
+    "api:participant-detail": ("patch", "/api/participants/P-MATRIX/", MANAGERS),
+    "api:stay-list": ("post", "/api/stays/", MANAGERS),
+    "api:stay-detail": ("patch", "/api/stays/S-MATRIX/", MANAGERS),
+    "api:stay-transfer": ("post", "/api/stays/S-MATRIX/transfer/", MANAGERS),
+    "api:stay-release": ("post", "/api/stays/S-MATRIX/release/", MANAGERS),
+    "api:plan-list": ("post", "/api/plans/", CASEMANAGER),
+    "api:plan-sign-off": ("post", "/api/plans/{plan}/sign-off/", CASEMANAGER),
+    "api:goal-list": ("post", "/api/goals/", GOAL_WORKERS),
+    "api:goal-detail": ("patch", "/api/goals/G-MATRIX/", GOAL_WORKERS),
+    "api:goal-change-status": ("post", "/api/goals/G-MATRIX/status/", GOAL_WORKERS),
+    "api:goal-add-action": ("post", "/api/goals/G-MATRIX/actions/", GOAL_WORKERS),
+    "api:goal-update-action": ("patch", "/api/goals/G-MATRIX/actions/{action}/", GOAL_WORKERS),
 }
 # Views anyone may open, and views that only make sense inside a flow (a POST, a wizard step)
 # with the permission they declare.
@@ -65,38 +146,90 @@ def _cases(table):
             yield pytest.param(name, spec, role, id=f"{name}-{role.value}")
 
 
+@pytest.fixture(autouse=True)
+def dossier(request):
+    """One participant with a stay, goal, action, plan version and assignment, at PI Arnhem
+    (where `make_user` puts every user), aftercare municipality Almelo (the default
+    organisation of aftercare coordinators). Returns the ids the paths need."""
+    if "db" not in request.fixturenames and "transactional_db" not in request.fixturenames:
+        return {}
+    request.getfixturevalue("db")
+    from tests.dossier import make_dossier_for_matrix
+
+    return make_dossier_for_matrix()
+
+
 @pytest.mark.parametrize("name,spec,role", list(_cases(WEB)))
-def test_web_matrix(role_client, name, spec, role):
+def test_web_matrix(role_client, dossier, name, spec, role):
     path, allowed, _person = spec
     client = role_client(role)
-    response = client.get(path)
+    response = client.get(path.format(**dossier))
     if role in allowed:
         assert response.status_code == 200, (name, role, response.status_code)
     else:
         assert response.status_code == 403, (name, role, response.status_code)
 
 
+@pytest.mark.parametrize("name,spec,role", list(_cases(WEB_POST)))
+def test_web_post_matrix(role_client, dossier, name, spec, role):
+    path, allowed = spec
+    client = role_client(role)
+    response = client.post(path.format(**dossier), {})
+    if role in allowed:
+        assert response.status_code == 400, (name, role, response.status_code)
+    else:
+        assert response.status_code == 403, (name, role, response.status_code)
+
+
 @pytest.mark.parametrize("name,spec,role", list(_cases(API)))
-def test_api_matrix_with_token(client, make_user, name, spec, role):
+def test_api_matrix_with_token(client, make_user, dossier, name, spec, role):
     from rest_framework.authtoken.models import Token
 
     path, allowed = spec
     token = Token.objects.create(user=make_user(role))
-    response = client.get(path, HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get(path.format(**dossier), HTTP_AUTHORIZATION=f"Token {token.key}")
     expected = 200 if role in allowed else 403
     assert response.status_code == expected, (name, role, response.status_code)
 
 
+@pytest.mark.parametrize("name,spec,role", list(_cases(API_WRITE)))
+def test_api_write_matrix_with_token(client, make_user, dossier, name, spec, role):
+    from rest_framework.authtoken.models import Token
+
+    method, path, allowed = spec
+    token = Token.objects.create(user=make_user(role))
+    response = getattr(client, method)(path.format(**dossier), {},
+                                       content_type="application/json",
+                                       HTTP_AUTHORIZATION=f"Token {token.key}")
+    expected = 400 if role in allowed else 403
+    assert response.status_code == expected, (name, role, response.status_code)
+
+
 @pytest.mark.parametrize("name", sorted(WEB))
-def test_anonymous_web_is_sent_to_login(client, db, name):
-    response = client.get(WEB[name][0])
+def test_anonymous_web_is_sent_to_login(client, db, dossier, name):
+    response = client.get(WEB[name][0].format(**dossier))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two_factor:login"))
+
+
+@pytest.mark.parametrize("name", sorted(WEB_POST))
+def test_anonymous_web_post_is_sent_to_login(client, db, dossier, name):
+    response = client.post(WEB_POST[name][0].format(**dossier), {})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("two_factor:login"))
 
 
 @pytest.mark.parametrize("name", sorted(API))
-def test_anonymous_api_is_refused(client, db, name):
-    response = client.get(API[name][0])
+def test_anonymous_api_is_refused(client, db, dossier, name):
+    response = client.get(API[name][0].format(**dossier))
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("name", sorted(API_WRITE))
+def test_anonymous_api_write_is_refused(client, db, dossier, name):
+    method, path, _roles = API_WRITE[name]
+    response = getattr(client, method)(path.format(**dossier), {},
+                                       content_type="application/json")
     assert response.status_code == 401
 
 
@@ -107,7 +240,8 @@ def test_every_url_is_in_the_matrix():
             continue  # the whole admin is guarded by HerstelpadAdminSite; sampled above
         if name is None or name.endswith("-detail") is False and "format" in route:
             continue  # DRF's format-suffix twins of named routes
-        if name not in WEB and name not in API and name not in PUBLIC and name not in FLOW:
+        if name not in WEB and name not in API and name not in API_WRITE \
+                and name not in PUBLIC and name not in FLOW:
             missing.append(name)
     assert not missing, f"URLs without an access expectation: {missing}"
 
@@ -122,7 +256,17 @@ def test_every_view_declares_a_permission():
             undeclared.append(name or route)
         else:
             policy.roles_with(perm)  # raises for an unknown permission
+        for action_perm in getattr(getattr(callback, "cls", None), "permission_by_action",
+                                   {}).values():
+            policy.roles_with(action_perm)
     assert not undeclared, f"views without a declared permission: {undeclared}"
+
+
+def test_person_level_web_pages_are_all_marked():
+    """Every dossier page is marked person-level, so the anonymous test covers it."""
+    for name, (path, _roles, person) in WEB.items():
+        if name.startswith(("participants:", "plans:")):
+            assert person, name
 
 
 @pytest.mark.parametrize("name,perm", sorted(FLOW.items()))

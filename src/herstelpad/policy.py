@@ -46,7 +46,32 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "accounts.manage": frozenset({Role.FUNCTIONAL_ADMIN}),
     # The audit trail: read by auditors, written only by the application
     "audit.view": frozenset({Role.AUDITOR}),
+    # The participant dossier (issue 4). Which participants: see `_participant_condition`.
+    # Read the dossier: person, stays, regime, team, plan, goals, reviews, timeline, caseload.
+    "participants.view": PRISON_STAFF,
+    # Register participants, edit personal details, admit, transfer, release, edit a stay.
+    "participants.manage": frozenset({Role.CASEMANAGER, Role.UNIT_HEAD}),
+    # Record promotion, demotion and exclusion from promotion (the director decides; the
+    # casemanager or unit head records it).
+    "participants.regime": frozenset({Role.CASEMANAGER, Role.UNIT_HEAD}),
+    # Put staff on a participant's case (caseload assignments).
+    "participants.assign": frozenset({Role.CASEMANAGER, Role.UNIT_HEAD}),
+    # Read and write the team's shift notes (only notes written at the user's institutions).
+    "participants.notes": PRISON_STAFF,
+    # Read the D&R-plan, its versions, goals, actions, strengths, reviews and the action plan.
+    "plans.view": PRISON_STAFF,
+    # Own the D&R-plan: establish versions, record the participant's sign-off, record reviews.
+    "plans.manage": frozenset({Role.CASEMANAGER}),
+    # Work on the goals with the participant: goals, actions, statuses, ratings, strengths.
+    "plans.goals": frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT}),
+    # The municipal aftercare coordinator's narrow view: residents-to-be of the own
+    # municipality and only their goals on the five basic conditions (art. 18a Pbw).
+    "aftercare.view": frozenset({Role.AFTERCARE_COORDINATOR}),
 }
+
+# The basic conditions a municipality may exchange with the prison (art. 18a lid 4 Pbw: the
+# five basic conditions; the social network, children and family are not among them).
+MUNICIPAL_BASIC_CONDITIONS = ("id", "housing", "work_income", "debts", "care")
 
 # Permissions a signed-in user still holds before completing two-factor verification, so that
 # they can enrol a device when two-factor authentication is required.
@@ -155,8 +180,36 @@ def visible_institutions(user: "User | Any") -> models.QuerySet:
         return Institution.objects.none()
     if Role(user.role) in NATIONAL_ROLES:
         return Institution.objects.all()
-    own = list(user.institutions.values_list("pk", flat=True))
+    own = _own_institution_ids(user)
     return Institution.objects.filter(models.Q(pk__in=own) | models.Q(parent__in=own))
+
+
+def _own_institution_ids(user) -> list[int]:
+    """The user's institutions, read once per user object (a request's user lives for one
+    request), so that a page scoping several querysets asks only once. A change of the user's
+    institutions through the ORM clears it (see `_forget_institutions`)."""
+    cached = getattr(user, "_policy_institution_ids", None)
+    if cached is None:
+        cached = list(user.institutions.values_list("pk", flat=True))
+        user._policy_institution_ids = cached
+    return cached
+
+
+def _forget_institutions(sender, instance, action, **kwargs):
+    if action.startswith("post_") and hasattr(instance, "_policy_institution_ids"):
+        del instance._policy_institution_ids
+
+
+def _connect_signals() -> None:
+    from django.db.models.signals import m2m_changed
+
+    from herstelpad.accounts.models import User
+
+    m2m_changed.connect(_forget_institutions, sender=User.institutions.through,
+                        dispatch_uid="policy-forget-institutions")
+
+
+_connect_signals()
 
 
 def _scope_reference(user, qs: models.QuerySet) -> models.QuerySet:
@@ -176,6 +229,115 @@ def _scope_audit(user, qs: models.QuerySet) -> models.QuerySet:
     return qs if has_perm(user, "audit.view") else qs.none()
 
 
+# --- Participant dossier --------------------------------------------------------------------
+#
+# Prison staff (casemanager, mentor, herstelconsulent, unit head) see a participant when
+#   (a) the participant's latest episode (the current detention period, or the last one after
+#       release) has a stay — current or past — at an institution in `visible_institutions`, or
+#   (b) the user is assigned to the participant (caseload) today.
+# So after a transfer both the sending and the receiving institution see the dossier for the
+# rest of that episode (handover), after release the last institutions keep it until the person
+# is admitted again, and a re-admission elsewhere moves the dossier — all of it, earlier
+# episodes included: the dossier follows the person.
+# The municipal aftercare coordinator sees participants whose latest episode has a stay with
+# the coordinator's municipality as aftercare municipality, and of those only the goals (with
+# their actions and status history) in domains of the five basic conditions, plus the stays of
+# that episode. Everything else of the dossier is refused to them.
+# All other roles (probation officer, mediator, course provider, volunteer coordinator,
+# researcher, functional administrator, auditor) see no dossier.
+
+
+def _participant_condition(user) -> models.Q | None:
+    """The filter on `participants.Participant` for this user, or None for no access."""
+    from django.db.models import Exists, F, OuterRef, Q
+    from django.utils import timezone
+
+    from herstelpad.participants.models import Assignment, Stay
+
+    if has_perm(user, "participants.view"):
+        at_institution = Stay.objects.filter(
+            institution__in=visible_institutions(user),
+            episode_id=F("participant__current_episode_id"),
+        ).values("participant_id")
+        today = timezone.localdate()
+        assigned = Assignment.objects.filter(
+            participant=OuterRef("pk"), user_id=user.pk, starts_on__lte=today,
+        ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        return Q(pk__in=at_institution) | Q(Exists(assigned))
+    if has_perm(user, "aftercare.view"):
+        municipality_id = getattr(user.organisation, "municipality_id", None)
+        if municipality_id is None:
+            return None
+        return Q(pk__in=Stay.objects.filter(
+            municipality_id=municipality_id,
+            episode_id=F("participant__current_episode_id"),
+        ).values("participant_id"))
+    return None
+
+
+def visible_participants(user) -> models.QuerySet:
+    from herstelpad.participants.models import Participant
+
+    condition = _participant_condition(user)
+    if condition is None:
+        return Participant.objects.none()
+    return Participant.objects.filter(condition)
+
+
+def _staff_only(path: str):
+    """A dossier part only prison staff see (through the participant at `path`)."""
+
+    def rule(user, qs: models.QuerySet) -> models.QuerySet:
+        if not has_perm(user, "participants.view"):
+            return qs.none()
+        return qs.filter(**{f"{path}__in": visible_participants(user).values("pk")})
+
+    return rule
+
+
+def _scope_participants(user, qs):
+    condition = _participant_condition(user)
+    return qs.none() if condition is None else qs.filter(condition)
+
+
+def _scope_stays(user, qs):
+    if has_perm(user, "participants.view"):
+        return qs.filter(participant__in=visible_participants(user).values("pk"))
+    if has_perm(user, "aftercare.view"):
+        from django.db.models import F
+
+        return qs.filter(participant__in=visible_participants(user).values("pk"),
+                         episode_id=F("participant__current_episode_id"))
+    return qs.none()
+
+
+def _municipal_domains() -> models.QuerySet:
+    from herstelpad.reference.models import Code
+
+    return Code.objects.filter(code_list__name="domains",
+                               attributes__basic_condition__in=MUNICIPAL_BASIC_CONDITIONS
+                               ).values("code")
+
+
+def _scope_goals(user, qs, path: str = ""):
+    prefix = f"{path}__" if path else ""
+    if has_perm(user, "plans.view"):
+        return qs.filter(**{f"{prefix}participant__in": visible_participants(user).values("pk")})
+    if has_perm(user, "aftercare.view"):
+        return qs.filter(**{f"{prefix}participant__in": visible_participants(user).values("pk"),
+                            f"{prefix}domain__in": _municipal_domains()})
+    return qs.none()
+
+
+def _scope_shift_notes(user, qs):
+    # The team on shift: notes written at the user's institutions, of participants the user may
+    # see. Staff elsewhere (after a transfer) do not read another team's notes.
+    if not has_perm(user, "participants.notes"):
+        return qs.none()
+    return qs.filter(participant__in=visible_participants(user).values("pk"),
+                     institution__in=visible_institutions(user))
+
+
 SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "organisations.institution": _scope_reference,
     "organisations.organisation": _scope_reference,
@@ -186,6 +348,19 @@ SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "interventions.availability": _scope_reference,
     "accounts.user": _scope_users,
     "audit.auditentry": _scope_audit,
+    "participants.participant": _scope_participants,
+    "participants.stay": _scope_stays,
+    "participants.episode": _staff_only("participant"),
+    "participants.regimechange": _staff_only("participant"),
+    "participants.assignment": _staff_only("participant"),
+    "participants.shiftnote": _scope_shift_notes,
+    "plans.plan": _staff_only("participant"),
+    "plans.planversion": _staff_only("plan__participant"),
+    "plans.goal": _scope_goals,
+    "plans.goalstatuschange": lambda user, qs: _scope_goals(user, qs, "goal"),
+    "plans.goalaction": lambda user, qs: _scope_goals(user, qs, "goal"),
+    "plans.strengthsentry": _staff_only("participant"),
+    "plans.review": _staff_only("participant"),
 }
 
 

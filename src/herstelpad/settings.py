@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "herstelpad.accounts",
     "herstelpad.audit",
     "herstelpad.interventions",
+    "herstelpad.participants",
+    "herstelpad.plans",
     "herstelpad.web",
     "herstelpad.api",
 ]

@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import routers
 
 from herstelpad.api import views
+from herstelpad.participants.api import ParticipantViewSet, StayViewSet
+from herstelpad.plans.api import GoalViewSet, PlanViewSet
 
 
 class SchemaView(SpectacularAPIView):
@@ -26,6 +28,10 @@ class Router(routers.DefaultRouter):
 router = Router()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("institutions", views.InstitutionViewSet, basename="institution")
+router.register("participants", ParticipantViewSet, basename="participant")
+router.register("stays", StayViewSet, basename="stay")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("goals", GoalViewSet, basename="goal")
 
 app_name = "api"
 urlpatterns = [

@@ -27,6 +27,12 @@ class NavItem:
 
 MAIN_MENU: list[NavItem] = [
     NavItem("home", _("Start"), "web:home", "home.view"),
+    NavItem("participants", _("Deelnemers"), "participants:caseload", "participants.view",
+            _("Uw caseload: strafrestant, D&R-plan, trajectgesprekken en wat over tijd is.")),
+    NavItem("notes", _("Notities"), "participants:note_search", "participants.notes",
+            _("Zoek in de dienstnotities van uw team.")),
+    NavItem("aftercare", _("Nazorg"), "participants:aftercare_list", "aftercare.view",
+            _("Inwoners van uw gemeente in detentie en hun doelen op de basisvoorwaarden.")),
     NavItem("audit", _("Audittrail"), "audit:search", "audit.view",
             _("Zoek in het logboek van alle handelingen met persoonsgegevens.")),
     NavItem("admin", _("Beheer"), "admin:index", "reference.manage",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from herstelpad import policy
 from herstelpad.accounts.models import Role
+from herstelpad.web.home import panels_for
 from herstelpad.web.navigation import menu_for
 
 ROLE_INTRODUCTIONS = {
@@ -46,6 +47,7 @@ def home(request):
         "introduction": ROLE_INTRODUCTIONS.get(user.role, ""),
         "tiles": tiles,
         "institutions": user.institutions.all(),
+        "panels": panels_for(request),
     })
 
 
