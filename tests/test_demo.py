@@ -54,3 +54,52 @@ def test_demo_logins_work(client):
                                                "auth-password": demo.DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_demo_fills_dossiers_in_several_institutions(client):
+    from django.db.models import Count
+
+    from herstelpad.participants.models import Participant, Stay
+    from herstelpad.plans.models import Goal, PlanVersion, Review
+
+    call_command("demo")
+    present = dict(Stay.objects.filter(left_on__isnull=True).values_list(
+        "institution__code").annotate(n=Count("pk")))
+    for code in ("PI-ARNHEM", "PI-ALMELO", "FAC-HVH", "PI-KRIMPEN", "FAC-COMPAGNIE",
+                 "FAC-MIDDELBURG"):
+        assert present.get(code), code
+    years = set(Stay.objects.values_list("entered_on__year", flat=True))
+    assert min(years) <= 2021 and len(years) >= 5
+    assert Participant.objects.count() >= 40
+    assert Stay.objects.filter(transferred_from__isnull=False).exists()
+    assert Participant.objects.filter(episodes__number=2).exists()  # re-admission
+    statuses = set(Goal.objects.values_list("status", flat=True))
+    assert statuses == {"open", "achieved", "partially_achieved", "not_achieved", "withdrawn"}
+    assert Goal.objects.values("domain").distinct().count() >= 10
+    assert PlanVersion.objects.exists() and Review.objects.exists()
+    # The demo casemanager has a caseload with something to act on.
+    from herstelpad.participants import services
+
+    casemanager = User.objects.get(username="casemanager")
+    assert services.caseload(casemanager).count() >= 10
+    overdue = services.caseload(casemanager, services.CaseloadQuery(attention="plan_overdue"))
+    assert overdue.exists()
+    # And their pages work.
+    client.force_login(casemanager)
+    person = services.caseload(casemanager).first()
+    for path in ("/", "/deelnemers/", f"/deelnemers/{person.ref}/",
+                 f"/deelnemers/{person.ref}/plan/", f"/deelnemers/{person.ref}/tijdlijn/"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_demo_dossiers_are_loaded_once_and_deterministically():
+    from herstelpad.participants.models import Participant
+    from herstelpad.plans.models import Goal
+
+    call_command("demo")
+    first = sorted(Participant.objects.values_list("ref", "given_name", "family_name"))
+    goals = Goal.objects.count()
+    call_command("demo")
+    assert sorted(Participant.objects.values_list("ref", "given_name", "family_name")) == first
+    assert Goal.objects.count() == goals
+    assert ("DEMO-P-001", "Youssef", "Bos") in first

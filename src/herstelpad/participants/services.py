@@ -278,9 +278,12 @@ def admit(participant: Participant, *, actor, institution: Institution, entered_
     if entered_on is None:
         errors["entered_on"] = _("Dit veld is verplicht.")
     _not_future(entered_on, "entered_on", errors)
+    # The expected end belongs to the detention, not to one stay: a transfer takes it over
+    # as it is (even when it has passed), an arrival must not end before it begins.
     clean = _clean_stay_fields({"legal_status": legal_status, "sentence_end_on": sentence_end_on,
                                 "unit": unit, "aftercare_municipality": aftercare_municipality,
-                                "entered_on": entered_on}, institution, errors)
+                                "entered_on": None if transferred_from else entered_on},
+                               institution, errors)
     if regime and regime not in ("basic", "plus"):
         errors["regime"] = _("Kies het basisprogramma of het plusprogramma.")
     if entered_on is not None and "entered_on" not in errors:
@@ -349,7 +352,7 @@ def _end_assignments(participant: Participant, on: dt.date, keep_institution=Non
 
 def transfer(stay: Stay, *, actor, expected_version, to_institution: Institution,
              on: dt.date, unit: str = "", outflow_type: str = "transferred",
-             return_reason: str = "") -> Stay:
+             return_reason: str = "", ref: str | None = None) -> Stay:
     """End the current stay by transfer and start the next one in the same episode. The new stay
     takes over legal status, expected end and aftercare municipality; the regime continues."""
     _require(actor, "participants.manage")
@@ -384,7 +387,7 @@ def transfer(stay: Stay, *, actor, expected_version, to_institution: Institution
         new_stay = admit(stay.participant, actor=actor, institution=to_institution, entered_on=on,
                          legal_status=stay.legal_status, sentence_end_on=stay.sentence_end_on,
                          unit=unit, aftercare_municipality=stay.aftercare_municipality,
-                         regime="", transferred_from=stay)
+                         regime="", transferred_from=stay, ref=ref)
         _end_assignments(stay.participant, on, keep_institution=to_institution)
     return new_stay
 

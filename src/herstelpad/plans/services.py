@@ -58,6 +58,24 @@ def plan_of(episode: Episode | None) -> Plan | None:
     return Plan.objects.filter(episode=episode).first()
 
 
+def episode_on(participant: Participant, on: dt.date) -> Episode | None:
+    """The participant's episode that was running on this date (the latest one when none)."""
+    from django.db.models import Q
+
+    return (participant.episodes.filter(started_on__lte=on)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on)).order_by("-number").first()
+            or participant.current_episode)
+
+
+def _check_in_episode(episode: Episode, on: dt.date, field: str, errors: dict) -> None:
+    if on < episode.started_on:
+        errors[field] = _("De datum ligt voor het begin van de detentieperiode (%(date)s).") % {
+            "date": episode.started_on}
+    elif episode.ended_on is not None and on > episode.ended_on:
+        errors[field] = _("De datum ligt na het einde van de detentieperiode (%(date)s).") % {
+            "date": episode.ended_on}
+
+
 def _snapshot(goals) -> list[dict]:
     return [{"ref": g.ref, "domain": g.domain, "description": g.description,
              "status": g.status, "set_on": g.set_on.isoformat(), "set_by": g.set_by,
@@ -69,31 +87,39 @@ def _snapshot(goals) -> list[dict]:
 
 
 def establish_version(participant: Participant, *, actor, summary: str,
-                      established_on: dt.date | None = None) -> PlanVersion:
-    """Establish a new version of the D&R-plan of the participant's current episode. The open
-    goals of the episode that are not yet in a plan join it; the version keeps a snapshot of the
-    plan's goals. The first version meets the four-week deadline (or is late)."""
+                      established_on: dt.date | None = None,
+                      episode: Episode | None = None) -> PlanVersion:
+    """Establish a new version of the D&R-plan of an episode (the current one unless named: an
+    earlier one for history, e.g. the demo). The episode's open goals that are not yet in a
+    plan join it; the version keeps a snapshot of the plan's goals. The first version meets the
+    four-week deadline (or is late)."""
     _require(actor, "plans.manage")
     errors: dict = {}
     summary = (summary or "").strip()
     established_on = established_on or today()
-    episode = participant.current_episode
+    episode = episode or participant.current_episode
     if episode is None:
         errors["__all__"] = _("De deelnemer heeft nog geen verblijf; een D&R-plan hoort bij een "
                               "detentieperiode.")
+    elif episode.participant_id != participant.pk:
+        raise ValueError("episode of another participant")
     if not summary:
         errors["summary"] = _("Vat het plan en de afspraken samen.")
     _not_future(established_on, "established_on", errors)
-    if episode is not None and established_on < episode.started_on:
-        errors["established_on"] = _("De datum ligt voor het begin van de detentieperiode "
-                                     "(%(date)s).") % {"date": episode.started_on}
+    if episode is not None and "established_on" not in errors:
+        _check_in_episode(episode, established_on, "established_on", errors)
     _raise(errors)
     with transaction.atomic():
         Participant.objects.select_for_update().filter(pk=participant.pk).first()
         plan, _created = Plan.objects.get_or_create(episode=episode,
                                                     defaults={"participant": participant})
-        Goal.objects.filter(participant=participant, plan__isnull=True, status="open",
-                            set_on__gte=episode.started_on).update(plan=plan)
+        joining = Goal.objects.filter(participant=participant, plan__isnull=True,
+                                      status="open", set_on__gte=episode.started_on)
+        if episode.ended_on is not None:
+            joining = joining.filter(set_on__lte=episode.ended_on)
+        for goal in joining:  # one by one, so the audit trail records each change
+            goal.plan = plan
+            goal.save(update_fields=["plan", "updated_at"])
         number = (plan.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         goals = plan.goals.prefetch_related("actions").order_by("domain", "set_on", "id")
         version = PlanVersion.objects.create(
@@ -161,7 +187,7 @@ def add_goal(participant: Participant, *, actor, domain: str, description: str =
         errors["description"] = _("Schrijf het doel op in de woorden van de deelnemer.")
     _raise(errors)
     with transaction.atomic():
-        plan = plan_of(participant.current_episode)
+        plan = plan_of(episode_on(participant, set_on))
         goal = Goal.objects.create(ref=ref, participant=participant, plan=plan,
                                    domain=clean["domain"], description=clean["description"],
                                    set_by=clean["set_by"], set_on=set_on,
@@ -326,14 +352,14 @@ def save_strengths(participant: Participant, domain: str, *, actor, expected_ver
 # --- Reviews ----------------------------------------------------------------------------------
 
 def record_review(participant: Participant, *, actor, kind: str, held_on: dt.date,
-                  attendees: str, decisions: str,
-                  next_review_on: dt.date | None = None) -> Review:
-    """Record a trajectgesprek or MDO of the current episode and schedule the next one (six
-    weeks later unless said otherwise)."""
+                  attendees: str, decisions: str, next_review_on: dt.date | None = None,
+                  episode: Episode | None = None) -> Review:
+    """Record a trajectgesprek or MDO of an episode (the current one unless named) and schedule
+    the next one (six weeks later unless said otherwise)."""
     _require(actor, "plans.manage")
     errors: dict = {}
     attendees, decisions = (attendees or "").strip(), (decisions or "").strip()
-    episode = participant.current_episode
+    episode = episode or participant.current_episode
     if episode is None:
         errors["__all__"] = _("De deelnemer heeft nog geen verblijf.")
     if kind not in ReviewKind.values:
@@ -342,9 +368,8 @@ def record_review(participant: Participant, *, actor, kind: str, held_on: dt.dat
         errors["held_on"] = _("Dit veld is verplicht.")
     else:
         _not_future(held_on, "held_on", errors)
-        if episode is not None and held_on < episode.started_on:
-            errors["held_on"] = _("De datum ligt voor het begin van de detentieperiode "
-                                  "(%(date)s).") % {"date": episode.started_on}
+        if episode is not None and "held_on" not in errors:
+            _check_in_episode(episode, held_on, "held_on", errors)
     if not attendees:
         errors["attendees"] = _("Wie waren erbij?")
     if not decisions:

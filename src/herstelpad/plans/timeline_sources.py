@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -99,7 +100,7 @@ class ReviewSource:
         for review in reviews:
             yield timeline.Event(
                 on=review.held_on, kind=self.key, url=url, order=review.pk,
-                title=_("%(kind)s gehouden") % {"kind": review.get_kind_display().capitalize()},
+                title=_("%(kind)s gehouden") % {"kind": capfirst(review.get_kind_display())},
                 detail=review.decisions, actor=_name(review.recorded_by))
 
 
