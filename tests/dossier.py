@@ -69,5 +69,9 @@ def make_dossier_for_matrix() -> dict:
     colleague.institutions.set([institution("PI-ARNHEM")])
     assignment = Assignment.objects.create(participant=person, user=colleague, role="mentor",
                                            starts_on=entered_on)
+    from herstelpad.consent.models import Consent
+
+    consent = Consent.objects.create(participant=person, purpose="information_exchange",
+                                     given_on=entered_on, evidence="formulier")
     return {"version": version.pk, "plan": version.plan_id, "action": action.pk,
-            "assignment": assignment.pk}
+            "assignment": assignment.pk, "consent": consent.pk}

@@ -22,6 +22,7 @@ MANAGERS = frozenset({Role.CASEMANAGER, Role.UNIT_HEAD})
 CASEMANAGER = frozenset({Role.CASEMANAGER})
 GOAL_WORKERS = frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT})
 AFTERCARE = frozenset({Role.AFTERCARE_COORDINATOR})
+CONSENT_MANAGERS = frozenset({Role.CASEMANAGER, Role.HERSTELCONSULENT, Role.UNIT_HEAD})
 P = "/deelnemers/P-MATRIX"
 
 # url name -> (path, roles allowed, person-level?)
@@ -79,6 +80,9 @@ WEB = {
     "plans:review_add": (f"{P}/gesprekken/nieuw/", CASEMANAGER, True),
     "plans:action_plan": (f"{P}/actieplan/", STAFF, True),
     "plans:action_plan_pdf": (f"{P}/actieplan/pdf/", STAFF, True),
+    "consent:list": (f"{P}/toestemming/", STAFF, True),
+    "consent:add": (f"{P}/toestemming/nieuw/", CONSENT_MANAGERS, True),
+    "consent:withdraw": (f"{P}/toestemming/{{consent}}/intrekken/", CONSENT_MANAGERS, True),
 }
 # Form pages posted empty: allowed roles get the form back with errors (400), others 403.
 WEB_POST = {
@@ -93,6 +97,7 @@ WEB_POST = {
         ("plans:goal_edit", GOAL_WORKERS), ("plans:goal_status", GOAL_WORKERS),
         ("plans:goal_rating", GOAL_WORKERS), ("plans:action_add", GOAL_WORKERS),
         ("plans:action_edit", GOAL_WORKERS), ("plans:strengths_edit", GOAL_WORKERS),
+        ("consent:add", CONSENT_MANAGERS), ("consent:withdraw", CONSENT_MANAGERS),
     ]
 }
 API = {
@@ -111,6 +116,8 @@ API = {
     "api:plan-detail": ("/api/plans/{plan}/", STAFF),
     "api:goal-list": ("/api/goals/", STAFF),
     "api:goal-detail": ("/api/goals/G-MATRIX/", STAFF),
+    "api:consent-list": ("/api/consents/", STAFF | AFTERCARE),
+    "api:consent-detail": ("/api/consents/{consent}/", STAFF | AFTERCARE),
 }
 # Write endpoints, sent an empty body: allowed roles get 400 (invalid input), others 403.
 API_WRITE = {
@@ -127,6 +134,8 @@ API_WRITE = {
     "api:goal-change-status": ("post", "/api/goals/G-MATRIX/status/", GOAL_WORKERS),
     "api:goal-add-action": ("post", "/api/goals/G-MATRIX/actions/", GOAL_WORKERS),
     "api:goal-update-action": ("patch", "/api/goals/G-MATRIX/actions/{action}/", GOAL_WORKERS),
+    "api:consent-list": ("post", "/api/consents/", CONSENT_MANAGERS),
+    "api:consent-withdraw": ("post", "/api/consents/{consent}/withdraw/", CONSENT_MANAGERS),
 }
 # Views anyone may open, and views that only make sense inside a flow (a POST, a wizard step)
 # with the permission they declare.

@@ -67,6 +67,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # The municipal aftercare coordinator's narrow view: residents-to-be of the own
     # municipality and only their goals on the five basic conditions (art. 18a Pbw).
     "aftercare.view": frozenset({Role.AFTERCARE_COORDINATOR}),
+    # Consent and objection records. Every partner who sees a participant sees what the
+    # participant agreed to (scope: `_scope_consent`); the prison staff who talk with the
+    # participant record consent, objection and withdrawal.
+    "consent.view": PRISON_STAFF | {Role.AFTERCARE_COORDINATOR},
+    "consent.manage": frozenset({Role.CASEMANAGER, Role.HERSTELCONSULENT, Role.UNIT_HEAD}),
 }
 
 # The basic conditions a municipality may exchange with the prison (art. 18a lid 4 Pbw: the
@@ -338,6 +343,12 @@ def _scope_shift_notes(user, qs):
                      institution__in=visible_institutions(user))
 
 
+def _scope_consent(user, qs):
+    if not has_perm(user, "consent.view"):
+        return qs.none()
+    return qs.filter(participant__in=visible_participants(user).values("pk"))
+
+
 SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "organisations.institution": _scope_reference,
     "organisations.organisation": _scope_reference,
@@ -361,6 +372,7 @@ SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "plans.goalaction": lambda user, qs: _scope_goals(user, qs, "goal"),
     "plans.strengthsentry": _staff_only("participant"),
     "plans.review": _staff_only("participant"),
+    "consent.consent": _scope_consent,
 }
 
 

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "herstelpad.interventions",
     "herstelpad.participants",
     "herstelpad.plans",
+    "herstelpad.consent",
     "herstelpad.web",
     "herstelpad.api",
 ]

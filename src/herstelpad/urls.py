@@ -10,6 +10,7 @@ urlpatterns = [
     path("audit/", include("herstelpad.audit.urls")),
     path("", include("herstelpad.participants.urls")),
     path("deelnemers/<str:ref>/", include("herstelpad.plans.urls")),
+    path("deelnemers/", include("herstelpad.consent.urls")),
     path("api/", include("herstelpad.api.urls")),
     path("beheer/", admin_site.urls),
     path("i18n/setlang/", policy.declare(set_language, policy.PUBLIC), name="set_language"),

@@ -4,6 +4,7 @@ from rest_framework import routers
 
 from herstelpad.api import views
 from herstelpad.participants.api import ParticipantViewSet, StayViewSet
+from herstelpad.consent.api import ConsentViewSet
 from herstelpad.plans.api import GoalViewSet, PlanViewSet
 
 
@@ -31,6 +32,7 @@ router.register("institutions", views.InstitutionViewSet, basename="institution"
 router.register("participants", ParticipantViewSet, basename="participant")
 router.register("stays", StayViewSet, basename="stay")
 router.register("plans", PlanViewSet, basename="plan")
+router.register("consents", ConsentViewSet, basename="consent")
 router.register("goals", GoalViewSet, basename="goal")
 
 app_name = "api"

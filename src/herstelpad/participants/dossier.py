@@ -24,6 +24,20 @@ TABS = [
     ("action_plan", _("Actieplan"), "plans:action_plan", "plans.view"),
 ]
 
+def register_tab(key: str, label, url_name: str, permission: str, *,
+                 before: str | None = None) -> None:
+    """Add a tab to every dossier (another app's part of the dossier). The URL takes the
+    participant's ref; the tab shows only to users who hold `permission`. Registering a key
+    again replaces the tab."""
+    from herstelpad import policy as _policy
+
+    _policy.roles_with(permission)  # an unknown permission is a programming error
+    TABS[:] = [tab for tab in TABS if tab[0] != key]
+    entry = (key, label, url_name, permission)
+    keys = [tab[0] for tab in TABS]
+    TABS.insert(keys.index(before) if before in keys else len(TABS), entry)
+
+
 PERMISSIONS = ("participants.manage", "participants.regime", "participants.assign",
                "participants.notes", "plans.manage", "plans.goals", "plans.view")
 
