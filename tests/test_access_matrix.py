@@ -16,6 +16,20 @@ from tests.access import iter_patterns
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.FUNCTIONAL_ADMIN})
 AUDITOR = frozenset({Role.AUDITOR})
+IMPORTERS = ALL - {Role.RESEARCHER, Role.AUDITOR}
+REPORT_USERS = ALL - {Role.AUDITOR}
+
+
+def _import_run(db):
+    """An import run by someone else: only functional administrators see other people's runs."""
+    import io
+
+    from herstelpad.imports import services
+
+    _result, run = services.import_file(
+        "test-widgets", io.BytesIO(b"widget_ref,owner_ref,institution,category,made_on\n"
+                                   b"W1,O1,PI-ARNHEM,housing,2024-01-01\n"), channel="cli")
+    return f"/importeren/runs/{run.pk}/"
 
 # url name -> (path, roles allowed, person-level?)
 WEB = {
@@ -37,6 +51,13 @@ WEB = {
         ("/beheer/organisations/municipality/", ADMIN, False),
     "admin:interventions_intervention_changelist":
         ("/beheer/interventions/intervention/", ADMIN, False),
+    # Imports (the test KIND `test-widgets` needs reference.manage) and reports
+    "imports:index": ("/importeren/", IMPORTERS, False),
+    "imports:kind": ("/importeren/test-widgets/", ADMIN, False),
+    "imports:run": (_import_run, ADMIN, True),
+    "reports:index": ("/rapporten/", REPORT_USERS, False),
+    "reports:detail": ("/rapporten/test-widgets/?from=2020-01-01", REPORT_USERS, False),
+    "reports:download": ("/rapporten/test-widgets/download.csv", REPORT_USERS, False),
 }
 API = {
     "api:api-root": ("/api/", ALL),
@@ -46,6 +67,15 @@ API = {
     "api:institution-detail": ("/api/institutions/PI-ARNHEM/", ALL),
     "api:organisation-list": ("/api/organisations/", ALL),
     "api:organisation-detail": ("/api/organisations/PERSPECTIEF/", ALL),
+    "api:import-runs": ("/api/imports/", IMPORTERS),
+    "api:reports": ("/api/reports/", REPORT_USERS),
+    "api:report": ("/api/reports/test-widgets/", REPORT_USERS),
+}
+# Endpoints that only accept POST: (path, body, content type, roles allowed)
+API_POST = {
+    "api:import": ("/api/imports/test-widgets/?dry_run=true",
+                   b"widget_ref,owner_ref,institution,category,made_on\n"
+                   b"W1,O1,PI-ARNHEM,housing,2024-01-01\n", "text/csv", ADMIN),
 }
 # Views anyone may open, and views that only make sense inside a flow (a POST, a wizard step)
 # with the permission they declare.
@@ -65,9 +95,14 @@ def _cases(table):
             yield pytest.param(name, spec, role, id=f"{name}-{role.value}")
 
 
+def _path(path, db=None):
+    return path(db) if callable(path) else path
+
+
 @pytest.mark.parametrize("name,spec,role", list(_cases(WEB)))
-def test_web_matrix(role_client, name, spec, role):
+def test_web_matrix(role_client, db, name, spec, role):
     path, allowed, _person = spec
+    path = _path(path, db)
     client = role_client(role)
     response = client.get(path)
     if role in allowed:
@@ -87,9 +122,27 @@ def test_api_matrix_with_token(client, make_user, name, spec, role):
     assert response.status_code == expected, (name, role, response.status_code)
 
 
+@pytest.mark.parametrize("name,spec,role", list(_cases(API_POST)))
+def test_api_post_matrix_with_token(client, make_user, name, spec, role):
+    from rest_framework.authtoken.models import Token
+
+    path, body, content_type, allowed = spec
+    token = Token.objects.create(user=make_user(role))
+    response = client.post(path, body, content_type=content_type,
+                           HTTP_AUTHORIZATION=f"Token {token.key}")
+    expected = 200 if role in allowed else 403
+    assert response.status_code == expected, (name, role, response.status_code)
+
+
+@pytest.mark.parametrize("name", sorted(API_POST))
+def test_anonymous_api_post_is_refused(client, db, name):
+    path, body, content_type, _allowed = API_POST[name]
+    assert client.post(path, body, content_type=content_type).status_code == 401
+
+
 @pytest.mark.parametrize("name", sorted(WEB))
 def test_anonymous_web_is_sent_to_login(client, db, name):
-    response = client.get(WEB[name][0])
+    response = client.get(_path(WEB[name][0], db))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("two_factor:login"))
 
@@ -107,7 +160,8 @@ def test_every_url_is_in_the_matrix():
             continue  # the whole admin is guarded by HerstelpadAdminSite; sampled above
         if name is None or name.endswith("-detail") is False and "format" in route:
             continue  # DRF's format-suffix twins of named routes
-        if name not in WEB and name not in API and name not in PUBLIC and name not in FLOW:
+        if name not in WEB and name not in API and name not in API_POST and name not in PUBLIC \
+                and name not in FLOW:
             missing.append(name)
     assert not missing, f"URLs without an access expectation: {missing}"
 

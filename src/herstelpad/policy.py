@@ -46,6 +46,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "accounts.manage": frozenset({Role.FUNCTIONAL_ADMIN}),
     # The audit trail: read by auditors, written only by the application
     "audit.view": frozenset({Role.AUDITOR}),
+    # Imports: the door (upload page, API, history). Each KIND declares its own, narrower
+    # permission; a user sees only the KINDs whose permission they hold.
+    "imports.use": ALL_ROLES - {Role.RESEARCHER, Role.AUDITOR},
+    # Reports: the door. Each report declares its own permission. `reports.exact` allows
+    # exact figures; everyone else (researchers, partners outside the prison service and the
+    # mediation organisation) only ever gets `public` disclosure.
+    "reports.use": ALL_ROLES - {Role.AUDITOR},
+    "reports.exact": frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT,
+                                Role.UNIT_HEAD, Role.MEDIATOR, Role.COURSE_PROVIDER,
+                                Role.FUNCTIONAL_ADMIN}),
 }
 
 # Permissions a signed-in user still holds before completing two-factor verification, so that
@@ -172,6 +182,16 @@ def _scope_users(user, qs: models.QuerySet) -> models.QuerySet:
     return qs.none()
 
 
+def _scope_import_runs(user, qs: models.QuerySet) -> models.QuerySet:
+    # A run's errors quote cells of the file: only the person who imported it sees the run,
+    # and functional administrators see every run.
+    if not has_perm(user, "imports.use"):
+        return qs.none()
+    if has_perm(user, "reference.manage"):
+        return qs
+    return qs.filter(actor=user)
+
+
 def _scope_audit(user, qs: models.QuerySet) -> models.QuerySet:
     return qs if has_perm(user, "audit.view") else qs.none()
 
@@ -186,6 +206,7 @@ SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "interventions.availability": _scope_reference,
     "accounts.user": _scope_users,
     "audit.auditentry": _scope_audit,
+    "imports.importrun": _scope_import_runs,
 }
 
 

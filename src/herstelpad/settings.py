@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "herstelpad.accounts",
     "herstelpad.audit",
     "herstelpad.interventions",
+    "herstelpad.imports",
+    "herstelpad.reports",
     "herstelpad.web",
     "herstelpad.api",
 ]

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("herstelpad.web.urls")),
     path("", include("herstelpad.accounts.urls")),
     path("audit/", include("herstelpad.audit.urls")),
+    path("importeren/", include("herstelpad.imports.urls")),
+    path("rapporten/", include("herstelpad.reports.urls")),
     path("api/", include("herstelpad.api.urls")),
     path("beheer/", admin_site.urls),
     path("i18n/setlang/", policy.declare(set_language, policy.PUBLIC), name="set_language"),

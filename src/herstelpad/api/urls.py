@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import routers
 
 from herstelpad.api import views
+from herstelpad.imports import api as imports_api
+from herstelpad.reports import api as reports_api
 
 
 class SchemaView(SpectacularAPIView):
@@ -31,5 +33,9 @@ app_name = "api"
 urlpatterns = [
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("imports/", imports_api.ImportRunListView.as_view(), name="import-runs"),
+    path("imports/<slug:kind>/", imports_api.ImportView.as_view(), name="import"),
+    path("reports/", reports_api.ReportListView.as_view(), name="reports"),
+    path("reports/<slug:name>/", reports_api.ReportView.as_view(), name="report"),
     path("", include(router.urls)),
 ]
