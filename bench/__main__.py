@@ -31,7 +31,8 @@ def main() -> int:
         for name in args.databases.split(","):
             env = {**os.environ, "DATABASE_URL": urls[name], "HERSTELPAD_HOME": tmp,
                    "HERSTELPAD_ENV": "development", "DEBUG": "false",
-                   "DJANGO_SETTINGS_MODULE": "herstelpad.settings"}
+                   "DJANGO_SETTINGS_MODULE": "bench.settings",
+                   "PYTHONPATH": str(ROOT)}
             command = [sys.executable, "-m", "bench.runner", "--database", name]
             if args.only:
                 command += ["--only", args.only]

@@ -9,3 +9,6 @@ os.environ.setdefault("HERSTELPAD_ENV", "test")
 from herstelpad.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The test app: a KIND and a report that exercise the engines (not shipped).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405

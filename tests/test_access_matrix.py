@@ -24,6 +24,20 @@ GOAL_WORKERS = frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT})
 AFTERCARE = frozenset({Role.AFTERCARE_COORDINATOR})
 CONSENT_MANAGERS = frozenset({Role.CASEMANAGER, Role.HERSTELCONSULENT, Role.UNIT_HEAD})
 P = "/deelnemers/P-MATRIX"
+IMPORTERS = ALL - {Role.RESEARCHER, Role.AUDITOR}
+REPORT_USERS = ALL - {Role.AUDITOR}
+
+
+def _import_run(db):
+    """An import run by someone else: only functional administrators see other people's runs."""
+    import io
+
+    from herstelpad.imports import services
+
+    _result, run = services.import_file(
+        "test-widgets", io.BytesIO(b"widget_ref,owner_ref,institution,category,made_on\n"
+                                   b"W1,O1,PI-ARNHEM,housing,2024-01-01\n"), channel="cli")
+    return f"/importeren/runs/{run.pk}/"
 
 # url name -> (path, roles allowed, person-level?)
 WEB = {
@@ -83,6 +97,13 @@ WEB = {
     "consent:list": (f"{P}/toestemming/", STAFF, True),
     "consent:add": (f"{P}/toestemming/nieuw/", CONSENT_MANAGERS, True),
     "consent:withdraw": (f"{P}/toestemming/{{consent}}/intrekken/", CONSENT_MANAGERS, True),
+    # Imports (the test KIND `test-widgets` needs reference.manage) and reports
+    "imports:index": ("/importeren/", IMPORTERS, False),
+    "imports:kind": ("/importeren/test-widgets/", ADMIN, False),
+    "imports:run": (_import_run, ADMIN, True),
+    "reports:index": ("/rapporten/", REPORT_USERS, False),
+    "reports:detail": ("/rapporten/test-widgets/?from=2020-01-01", REPORT_USERS, False),
+    "reports:download": ("/rapporten/test-widgets/download.csv", REPORT_USERS, False),
 }
 # Form pages posted empty: allowed roles get the form back with errors (400), others 403.
 WEB_POST = {
@@ -118,6 +139,9 @@ API = {
     "api:goal-detail": ("/api/goals/G-MATRIX/", STAFF),
     "api:consent-list": ("/api/consents/", STAFF | AFTERCARE),
     "api:consent-detail": ("/api/consents/{consent}/", STAFF | AFTERCARE),
+    "api:import-runs": ("/api/imports/", IMPORTERS),
+    "api:reports": ("/api/reports/", REPORT_USERS),
+    "api:report": ("/api/reports/test-widgets/", REPORT_USERS),
 }
 # Write endpoints, sent an empty body: allowed roles get 400 (invalid input), others 403.
 API_WRITE = {
@@ -136,6 +160,12 @@ API_WRITE = {
     "api:goal-update-action": ("patch", "/api/goals/G-MATRIX/actions/{action}/", GOAL_WORKERS),
     "api:consent-list": ("post", "/api/consents/", CONSENT_MANAGERS),
     "api:consent-withdraw": ("post", "/api/consents/{consent}/withdraw/", CONSENT_MANAGERS),
+}
+# Endpoints that only accept POST: (path, body, content type, roles allowed)
+API_POST = {
+    "api:import": ("/api/imports/test-widgets/?dry_run=true",
+                   b"widget_ref,owner_ref,institution,category,made_on\n"
+                   b"W1,O1,PI-ARNHEM,housing,2024-01-01\n", "text/csv", ADMIN),
 }
 # Views anyone may open, and views that only make sense inside a flow (a POST, a wizard step)
 # with the permission they declare.
@@ -168,9 +198,14 @@ def dossier(request):
     return make_dossier_for_matrix()
 
 
+def _path(path, db=None):
+    return path(db) if callable(path) else path
+
+
 @pytest.mark.parametrize("name,spec,role", list(_cases(WEB)))
-def test_web_matrix(role_client, dossier, name, spec, role):
+def test_web_matrix(role_client, db, dossier, name, spec, role):
     path, allowed, _person = spec
+    path = _path(path, db)
     client = role_client(role)
     response = client.get(path.format(**dossier))
     if role in allowed:
@@ -214,9 +249,27 @@ def test_api_write_matrix_with_token(client, make_user, dossier, name, spec, rol
     assert response.status_code == expected, (name, role, response.status_code)
 
 
+@pytest.mark.parametrize("name,spec,role", list(_cases(API_POST)))
+def test_api_post_matrix_with_token(client, make_user, name, spec, role):
+    from rest_framework.authtoken.models import Token
+
+    path, body, content_type, allowed = spec
+    token = Token.objects.create(user=make_user(role))
+    response = client.post(path, body, content_type=content_type,
+                           HTTP_AUTHORIZATION=f"Token {token.key}")
+    expected = 200 if role in allowed else 403
+    assert response.status_code == expected, (name, role, response.status_code)
+
+
+@pytest.mark.parametrize("name", sorted(API_POST))
+def test_anonymous_api_post_is_refused(client, db, name):
+    path, body, content_type, _allowed = API_POST[name]
+    assert client.post(path, body, content_type=content_type).status_code == 401
+
+
 @pytest.mark.parametrize("name", sorted(WEB))
 def test_anonymous_web_is_sent_to_login(client, db, dossier, name):
-    response = client.get(WEB[name][0].format(**dossier))
+    response = client.get(_path(WEB[name][0], db).format(**dossier))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("two_factor:login"))
 
@@ -250,7 +303,7 @@ def test_every_url_is_in_the_matrix():
         if name is None or name.endswith("-detail") is False and "format" in route:
             continue  # DRF's format-suffix twins of named routes
         if name not in WEB and name not in API and name not in API_WRITE \
-                and name not in PUBLIC and name not in FLOW:
+                and name not in API_POST and name not in PUBLIC and name not in FLOW:
             missing.append(name)
     assert not missing, f"URLs without an access expectation: {missing}"
 

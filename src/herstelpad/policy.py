@@ -72,6 +72,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # participant record consent, objection and withdrawal.
     "consent.view": PRISON_STAFF | {Role.AFTERCARE_COORDINATOR},
     "consent.manage": frozenset({Role.CASEMANAGER, Role.HERSTELCONSULENT, Role.UNIT_HEAD}),
+    # Imports: the door (upload page, API, history). Each KIND declares its own, narrower
+    # permission; a user sees only the KINDs whose permission they hold.
+    "imports.use": ALL_ROLES - {Role.RESEARCHER, Role.AUDITOR},
+    # Reports: the door. Each report declares its own permission. `reports.exact` allows
+    # exact figures; everyone else (researchers, partners outside the prison service and the
+    # mediation organisation) only ever gets `public` disclosure.
+    "reports.use": ALL_ROLES - {Role.AUDITOR},
+    "reports.exact": frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT,
+                                Role.UNIT_HEAD, Role.MEDIATOR, Role.COURSE_PROVIDER,
+                                Role.FUNCTIONAL_ADMIN}),
 }
 
 # The basic conditions a municipality may exchange with the prison (art. 18a lid 4 Pbw: the
@@ -230,6 +240,16 @@ def _scope_users(user, qs: models.QuerySet) -> models.QuerySet:
     return qs.none()
 
 
+def _scope_import_runs(user, qs: models.QuerySet) -> models.QuerySet:
+    # A run's errors quote cells of the file: only the person who imported it sees the run,
+    # and functional administrators see every run.
+    if not has_perm(user, "imports.use"):
+        return qs.none()
+    if has_perm(user, "reference.manage"):
+        return qs
+    return qs.filter(actor=user)
+
+
 def _scope_audit(user, qs: models.QuerySet) -> models.QuerySet:
     return qs if has_perm(user, "audit.view") else qs.none()
 
@@ -373,6 +393,7 @@ SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "plans.strengthsentry": _staff_only("participant"),
     "plans.review": _staff_only("participant"),
     "consent.consent": _scope_consent,
+    "imports.importrun": _scope_import_runs,
 }
 
 

@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "herstelpad.participants",
     "herstelpad.plans",
     "herstelpad.consent",
+    "herstelpad.imports",
+    "herstelpad.reports",
     "herstelpad.web",
     "herstelpad.api",
 ]

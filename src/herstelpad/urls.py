@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("herstelpad.participants.urls")),
     path("deelnemers/<str:ref>/", include("herstelpad.plans.urls")),
     path("deelnemers/", include("herstelpad.consent.urls")),
+    path("importeren/", include("herstelpad.imports.urls")),
+    path("rapporten/", include("herstelpad.reports.urls")),
     path("api/", include("herstelpad.api.urls")),
     path("beheer/", admin_site.urls),
     path("i18n/setlang/", policy.declare(set_language, policy.PUBLIC), name="set_language"),

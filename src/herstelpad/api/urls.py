@@ -6,6 +6,8 @@ from herstelpad.api import views
 from herstelpad.participants.api import ParticipantViewSet, StayViewSet
 from herstelpad.consent.api import ConsentViewSet
 from herstelpad.plans.api import GoalViewSet, PlanViewSet
+from herstelpad.imports import api as imports_api
+from herstelpad.reports import api as reports_api
 
 
 class SchemaView(SpectacularAPIView):
@@ -39,5 +41,9 @@ app_name = "api"
 urlpatterns = [
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("imports/", imports_api.ImportRunListView.as_view(), name="import-runs"),
+    path("imports/<slug:kind>/", imports_api.ImportView.as_view(), name="import"),
+    path("reports/", reports_api.ReportListView.as_view(), name="reports"),
+    path("reports/<slug:name>/", reports_api.ReportView.as_view(), name="report"),
     path("", include(router.urls)),
 ]

@@ -3,6 +3,7 @@ to users whose role holds its permission (asked of the policy)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -19,10 +20,25 @@ class NavItem:
     url_name: str
     permission: str
     description: str | Promise = ""
+    # Shown only when this also holds (e.g. the user may import at least one KIND), so a menu
+    # item never leads to an empty page.
+    available: Callable | None = None
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
+
+
+def _has_import_kinds(user) -> bool:
+    from herstelpad.imports.registry import kinds_for
+
+    return bool(kinds_for(user))
+
+
+def _has_reports(user) -> bool:
+    from herstelpad.reports.registry import reports_for
+
+    return bool(reports_for(user))
 
 
 MAIN_MENU: list[NavItem] = [
@@ -33,6 +49,11 @@ MAIN_MENU: list[NavItem] = [
             _("Zoek in de dienstnotities van uw team.")),
     NavItem("aftercare", _("Nazorg"), "participants:aftercare_list", "aftercare.view",
             _("Inwoners van uw gemeente in detentie en hun doelen op de basisvoorwaarden.")),
+    NavItem("reports", _("Rapportages"), "reports:index", "reports.use",
+            _("Cijfers per periode en inrichting, met grafiek en download."), _has_reports),
+    NavItem("imports", _("Importeren"), "imports:index", "imports.use",
+            _("CSV-bestanden inlezen: alles of niets, met een lijst van fouten."),
+            _has_import_kinds),
     NavItem("audit", _("Audittrail"), "audit:search", "audit.view",
             _("Zoek in het logboek van alle handelingen met persoonsgegevens.")),
     NavItem("admin", _("Beheer"), "admin:index", "reference.manage",
@@ -41,4 +62,5 @@ MAIN_MENU: list[NavItem] = [
 
 
 def menu_for(user) -> list[NavItem]:
-    return [item for item in MAIN_MENU if policy.has_perm(user, item.permission)]
+    return [item for item in MAIN_MENU if policy.has_perm(user, item.permission)
+            and (item.available is None or item.available(user))]
