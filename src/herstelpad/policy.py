@@ -211,8 +211,9 @@ def _own_institution_ids(user) -> list[int]:
 
 
 def _forget_institutions(sender, instance, action, **kwargs):
-    if action.startswith("post_") and hasattr(instance, "_policy_institution_ids"):
-        del instance._policy_institution_ids
+    if action.startswith("post_"):
+        for attr in ("_policy_institution_ids", "_policy_visible_institution_ids"):
+            instance.__dict__.pop(attr, None)
 
 
 def _connect_signals() -> None:
@@ -272,31 +273,42 @@ def _scope_audit(user, qs: models.QuerySet) -> models.QuerySet:
 # researcher, functional administrator, auditor) see no dossier.
 
 
+def visible_institution_ids(user) -> list[int]:
+    """`visible_institutions(user)` as a list of ids, read once per user object (a request's
+    user lives for one request). Scope rules use it as a literal, so that the database looks
+    stays up by index instead of evaluating a nested subquery for every row."""
+    cached = getattr(user, "_policy_visible_institution_ids", None)
+    if cached is None:
+        cached = list(visible_institutions(user).values_list("pk", flat=True))
+        user._policy_visible_institution_ids = cached
+    return cached
+
+
 def _participant_condition(user) -> models.Q | None:
-    """The filter on `participants.Participant` for this user, or None for no access."""
-    from django.db.models import Exists, F, OuterRef, Q
+    """The filter on `participants.Participant` for this user, or None for no access. Written as
+    correlated EXISTS clauses, so that checking one participant (every dossier page) costs an
+    index lookup whatever the size of the database."""
+    from django.db.models import Exists, OuterRef, Q
     from django.utils import timezone
 
     from herstelpad.participants.models import Assignment, Stay
 
     if has_perm(user, "participants.view"):
         at_institution = Stay.objects.filter(
-            institution__in=visible_institutions(user),
-            episode_id=F("participant__current_episode_id"),
-        ).values("participant_id")
+            participant_id=OuterRef("pk"), episode_id=OuterRef("current_episode_id"),
+            institution_id__in=visible_institution_ids(user))
         today = timezone.localdate()
         assigned = Assignment.objects.filter(
-            participant=OuterRef("pk"), user_id=user.pk, starts_on__lte=today,
+            participant_id=OuterRef("pk"), user_id=user.pk, starts_on__lte=today,
         ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        return Q(pk__in=at_institution) | Q(Exists(assigned))
+        return Q(Exists(at_institution)) | Q(Exists(assigned))
     if has_perm(user, "aftercare.view"):
         municipality_id = getattr(user.organisation, "municipality_id", None)
         if municipality_id is None:
             return None
-        return Q(pk__in=Stay.objects.filter(
-            municipality_id=municipality_id,
-            episode_id=F("participant__current_episode_id"),
-        ).values("participant_id"))
+        return Q(Exists(Stay.objects.filter(
+            participant_id=OuterRef("pk"), episode_id=OuterRef("current_episode_id"),
+            municipality_id=municipality_id)))
     return None
 
 
@@ -309,13 +321,25 @@ def visible_participants(user) -> models.QuerySet:
     return Participant.objects.filter(condition)
 
 
+def _through_participant(user, qs: models.QuerySet, path: str) -> models.QuerySet:
+    """Rows whose participant (at `path`) the user may see: a correlated EXISTS per row."""
+    from django.db.models import Exists, OuterRef
+
+    condition = _participant_condition(user)
+    if condition is None:
+        return qs.none()
+    from herstelpad.participants.models import Participant
+
+    return qs.filter(Exists(Participant.objects.filter(condition, pk=OuterRef(path))))
+
+
 def _staff_only(path: str):
     """A dossier part only prison staff see (through the participant at `path`)."""
 
     def rule(user, qs: models.QuerySet) -> models.QuerySet:
         if not has_perm(user, "participants.view"):
             return qs.none()
-        return qs.filter(**{f"{path}__in": visible_participants(user).values("pk")})
+        return _through_participant(user, qs, path)
 
     return rule
 
@@ -327,12 +351,12 @@ def _scope_participants(user, qs):
 
 def _scope_stays(user, qs):
     if has_perm(user, "participants.view"):
-        return qs.filter(participant__in=visible_participants(user).values("pk"))
+        return _through_participant(user, qs, "participant_id")
     if has_perm(user, "aftercare.view"):
         from django.db.models import F
 
-        return qs.filter(participant__in=visible_participants(user).values("pk"),
-                         episode_id=F("participant__current_episode_id"))
+        return _through_participant(user, qs, "participant_id").filter(
+            episode_id=F("participant__current_episode_id"))
     return qs.none()
 
 
@@ -347,10 +371,10 @@ def _municipal_domains() -> models.QuerySet:
 def _scope_goals(user, qs, path: str = ""):
     prefix = f"{path}__" if path else ""
     if has_perm(user, "plans.view"):
-        return qs.filter(**{f"{prefix}participant__in": visible_participants(user).values("pk")})
+        return _through_participant(user, qs, f"{prefix}participant_id")
     if has_perm(user, "aftercare.view"):
-        return qs.filter(**{f"{prefix}participant__in": visible_participants(user).values("pk"),
-                            f"{prefix}domain__in": _municipal_domains()})
+        return _through_participant(user, qs, f"{prefix}participant_id").filter(
+            **{f"{prefix}domain__in": _municipal_domains()})
     return qs.none()
 
 
@@ -359,14 +383,14 @@ def _scope_shift_notes(user, qs):
     # see. Staff elsewhere (after a transfer) do not read another team's notes.
     if not has_perm(user, "participants.notes"):
         return qs.none()
-    return qs.filter(participant__in=visible_participants(user).values("pk"),
-                     institution__in=visible_institutions(user))
+    return _through_participant(user, qs, "participant_id").filter(
+        institution_id__in=visible_institution_ids(user))
 
 
 def _scope_consent(user, qs):
     if not has_perm(user, "consent.view"):
         return qs.none()
-    return qs.filter(participant__in=visible_participants(user).values("pk"))
+    return _through_participant(user, qs, "participant_id")
 
 
 SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
@@ -381,17 +405,17 @@ SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "audit.auditentry": _scope_audit,
     "participants.participant": _scope_participants,
     "participants.stay": _scope_stays,
-    "participants.episode": _staff_only("participant"),
-    "participants.regimechange": _staff_only("participant"),
-    "participants.assignment": _staff_only("participant"),
+    "participants.episode": _staff_only("participant_id"),
+    "participants.regimechange": _staff_only("participant_id"),
+    "participants.assignment": _staff_only("participant_id"),
     "participants.shiftnote": _scope_shift_notes,
-    "plans.plan": _staff_only("participant"),
-    "plans.planversion": _staff_only("plan__participant"),
+    "plans.plan": _staff_only("participant_id"),
+    "plans.planversion": _staff_only("plan__participant_id"),
     "plans.goal": _scope_goals,
     "plans.goalstatuschange": lambda user, qs: _scope_goals(user, qs, "goal"),
     "plans.goalaction": lambda user, qs: _scope_goals(user, qs, "goal"),
-    "plans.strengthsentry": _staff_only("participant"),
-    "plans.review": _staff_only("participant"),
+    "plans.strengthsentry": _staff_only("participant_id"),
+    "plans.review": _staff_only("participant_id"),
     "consent.consent": _scope_consent,
     "imports.importrun": _scope_import_runs,
 }

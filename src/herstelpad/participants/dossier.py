@@ -4,8 +4,6 @@ sentence, regime, deadlines) with a constant number of queries."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from herstelpad import policy
@@ -82,10 +80,6 @@ def context(request, participant: Participant, tab: str, **extra) -> dict:
         "today": services.today(),
         **extra,
     }
-
-
-def render_form(request, template: str, ctx: dict, *, status: int = 200) -> HttpResponse:
-    return render(request, template, ctx, status=status)
 
 
 def run_service(form, call):

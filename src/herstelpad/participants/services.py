@@ -782,9 +782,16 @@ def caseload(user, query: CaseloadQuery | None = None):
     query = query or CaseloadQuery()
     on = today()
     qs = policy.scope(user, Participant.objects.all())
+    mine = Assignment.objects.filter(user_id=user.pk, starts_on__lte=on).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=on)).values("participant_id")
     if query.mine:
-        qs = qs.filter(pk__in=Assignment.objects.filter(user_id=user.pk, starts_on__lte=on).filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=on)).values("participant_id"))
+        qs = qs.filter(pk__in=mine)
+    else:
+        # "Everyone at my institutions": people with a stay there. A semi-join the database
+        # answers from the index on stays by institution; the scope's EXISTS clauses then check
+        # only these candidates (a single IN, not an OR, keeps PostgreSQL's estimate small).
+        qs = qs.filter(pk__in=Stay.objects.filter(
+            institution_id__in=policy.visible_institution_ids(user)).values("participant_id"))
     if query.presence == "present":
         qs = qs.filter(current_stay__isnull=False)
     elif query.presence == "left":

@@ -30,7 +30,7 @@ class TransitionError(ValueError):
 @dataclass(frozen=True)
 class RegimeState:
     regime: str | None = None           # None until the episode's start is recorded
-    blocked_until: dt.date | None = None  # promotion possible from this date on
+    blocked_until: dt.date | None = None  # promotion possible from this date
     last_on: dt.date | None = None
 
     def can_promote_on(self, on: dt.date) -> bool:
@@ -58,7 +58,8 @@ def apply_regime(state: RegimeState, kind: str, on: dt.date, regime: str = "") -
         if state.blocked_until is not None and on < state.blocked_until:
             raise TransitionError(
                 _("Promoveren kan pas vanaf %(date)s: na een degradatie of een uitsluiting van "
-                  "promotie geldt minimaal zes weken.") % {"date": date_format(state.blocked_until)})
+                  "promotie geldt minimaal zes weken.")
+                % {"date": date_format(state.blocked_until)})
         return RegimeState("plus", state.blocked_until, on)
     if kind == "demotion":
         if state.regime != "plus":
