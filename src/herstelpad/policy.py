@@ -67,6 +67,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # The municipal aftercare coordinator's narrow view: residents-to-be of the own
     # municipality and only their goals on the five basic conditions (art. 18a Pbw).
     "aftercare.view": frozenset({Role.AFTERCARE_COORDINATOR}),
+    # Imports of the dossier (INTERCHANGE §2.1, §2.2). The functional administrator loads the
+    # national registration for every institution; a unit head only for the own institutions;
+    # casemanagers import goals of participants they may see.
+    "participants.import": frozenset({Role.FUNCTIONAL_ADMIN, Role.UNIT_HEAD}),
+    "plans.import": frozenset({Role.FUNCTIONAL_ADMIN, Role.UNIT_HEAD, Role.CASEMANAGER}),
+    # Figures on plans and goals (the goal-domains report): prison staff, researchers (public
+    # figures only) and the functional administrator.
+    "plans.reports": PRISON_STAFF | {Role.RESEARCHER, Role.FUNCTIONAL_ADMIN},
     # Consent and objection records. Every partner who sees a participant sees what the
     # participant agreed to (scope: `_scope_consent`); the prison staff who talk with the
     # participant record consent, objection and withdrawal.

@@ -524,8 +524,9 @@ class Stage:
     """A temporary table holding the valid rows of one import, with SQL helpers for checks and
     upserts. Column names are the KIND's column names; `_row` is the data row number."""
 
-    def __init__(self, kind: ImportKind):
+    def __init__(self, kind: ImportKind, user=None):
         self.kind = kind
+        self.user = user  # who imports (None: the operator at the command line)
         self.vendor = connection.vendor
         self.table = f"hp_stage_{uuid.uuid4().hex[:12]}"
         self.columns = kind.columns
@@ -644,12 +645,17 @@ class Stage:
     def upsert(self, model: type[models.Model], *, key: str, key_expr: str,
                fields: dict[str, str], insert_only: dict[str, str] | None = None,
                on_update: dict[str, str] | None = None, source: str | None = None,
-               dry_run: bool = False) -> Counts:
+               keep_when_empty: Iterable[str] = (), dry_run: bool = False) -> Counts:
         """Insert or update `model` rows from `source` (default: the stage as `s`), matching on
-        the unique field `key` = `key_expr`. `fields` maps model fields to SQL expressions over
-        `s`; they decide whether a row is unchanged. `insert_only` fields are set when a row is
-        created (e.g. created_at, version = 1); `on_update` fields when it changes (e.g.
-        version = version + 1, updated_at)."""
+        the unique field `key` = `key_expr`.
+
+        `fields` maps model fields to SQL expressions over the source; they decide whether a row
+        is unchanged. Fields in `keep_when_empty` keep their stored value when the expression is
+        NULL (an empty cell means "not known", not "erase"). `insert_only` fields are set only
+        when a row is created, `on_update` fields only when it changes. By convention the rest
+        is filled in: on insert, NOT NULL fields get their model default (`auto_now(_add)`:
+        the current time); on a change, `auto_now` fields get the current time and a `version`
+        field is incremented."""
         meta = model._meta
         table = qn(meta.db_table)
 
@@ -659,29 +665,96 @@ class Stage:
         source = source or f"{self.t} s"
         key_col = column(key)
         pk = qn(meta.pk.column)
-        same = " AND ".join(self.same(f"x.{column(f)}", expr) for f, expr in fields.items())
+        keep = set(keep_when_empty)
+
+        def prepared_default(name: str):
+            model_field = meta.get_field(name)
+            return model_field.get_db_prep_save(model_field.get_default(), connection)
+
+        # A kept field that cannot be NULL is inserted with its default; that default then
+        # counts as "not known" too, so it never overwrites a known value.
+        defaulted = {f: prepared_default(f) for f in keep
+                     if not meta.get_field(f).null and meta.get_field(f).get_default() is not None}
+        compare, compare_params = {}, []
+        for f, expr in fields.items():
+            if f in defaulted:
+                compare[f] = f"COALESCE(NULLIF({expr}, %s), x.{column(f)})"
+                compare_params.append(defaulted[f])
+            elif f in keep:
+                compare[f] = f"COALESCE({expr}, x.{column(f)})"
+            else:
+                compare[f] = expr
+        same = " AND ".join(self.same(f"x.{column(f)}", expr) for f, expr in compare.items())
         total, existing, unchanged = self.fetch(
             f"SELECT COUNT(*), COUNT(x.{pk}), COALESCE(SUM(CASE WHEN x.{pk} IS NOT NULL"
             + (f" AND {same}" if same else "") + " THEN 1 ELSE 0 END), 0) "
-            f"FROM {source} LEFT JOIN {table} x ON x.{key_col} = {key_expr}")[0]
+            f"FROM {source} LEFT JOIN {table} x ON x.{key_col} = {key_expr}",
+            compare_params)[0]
         counts = Counts(created=total - existing, updated=existing - unchanged,
                         unchanged=unchanged)
         if dry_run or total == 0:
             return counts
-        insert_only = insert_only or {}
-        on_update = on_update or {}
-        names = [key, *fields, *insert_only]
-        exprs = [key_expr, *fields.values(), *insert_only.values()]
-        changed = " OR ".join(
-            f"NOT {self.same(f'{table}.{column(f)}', f'excluded.{column(f)}')}" for f in fields)
-        sets = [f"{column(f)} = excluded.{column(f)}" for f in fields]
+        insert_only = dict(insert_only or {})
+        on_update = dict(on_update or {})
+
+        # (column name, SQL expression, parameters) of the INSERT, in order.
+        inserted: list[tuple[str, str, list]] = [(key, key_expr, [])]
+        for f, expr in fields.items():
+            model_field = meta.get_field(f)
+            if f in defaulted:
+                inserted.append((f, f"COALESCE({expr}, %s)", [defaulted[f]]))
+            else:
+                inserted.append((f, expr, []))
+        inserted += [(f, expr, []) for f, expr in insert_only.items()]
+        named = {key, *fields, *insert_only}
+        for field in meta.concrete_fields:
+            if field.primary_key or field.name in named:
+                continue
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                inserted.append((field.name, self.now, []))
+                if getattr(field, "auto_now", False) and field.name not in on_update:
+                    on_update[field.name] = self.now
+            elif not field.null and not field.unique and field.get_default() is not None:
+                # The model's default, or "" for text fields without one.
+                inserted.append((field.name, "%s", [prepared_default(field.name)]))
+        if "version" in {f.name for f in meta.concrete_fields} \
+                and "version" not in on_update and "version" not in fields:
+            on_update["version"] = f"{table}.{column('version')} + 1"
+        names = [name for name, _expr, _p in inserted]
+        exprs = [expr for _name, expr, _p in inserted]
+        ordered_params = [value for _name, _expr, values in inserted for value in values]
+        kept = {f: self._kept(f, keep, table, column) for f in fields}
+        kept_params = []
+        for f in fields:
+            if f in defaulted:
+                kept[f] = (f"COALESCE(NULLIF(excluded.{column(f)}, %s), "
+                           f"{table}.{column(f)})")
+                kept_params.append(defaulted[f])
+        # `kept` expressions appear twice: in SET (fields order) and in the WHERE (same order).
+        changed = " OR ".join(f"NOT {self.same(f'{table}.{column(f)}', kept[f])}"
+                              for f in fields)
+        sets = [f"{column(f)} = {kept[f]}" for f in fields]
         sets += [f"{column(f)} = {expr}" for f, expr in on_update.items()]
         sql = (f"INSERT INTO {table} ({', '.join(column(n) for n in names)}) "
                f"SELECT {', '.join(exprs)} FROM {source} WHERE 1 = 1 "
                f"ON CONFLICT ({key_col}) DO "
                + (f"UPDATE SET {', '.join(sets)} WHERE {changed}" if fields else "NOTHING"))
-        self.execute(sql)
+        self.execute(sql, ordered_params + kept_params + kept_params)
         return counts
+
+    @staticmethod
+    def _kept(field: str, keep: set[str], table: str, column) -> str:
+        value = f"excluded.{column(field)}"
+        return f"COALESCE({value}, {table}.{column(field)})" if field in keep else value
+
+
+class WriteRefused(Exception):
+    """Raised by a KIND's `write` when a rule that can only be checked while writing fails;
+    the transaction is rolled back and the errors are reported like any other."""
+
+    def __init__(self, errors: list[ImportError_]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
 
 
 # --- Running an import --------------------------------------------------------------------------
@@ -739,7 +812,7 @@ def run(kind: ImportKind, binary, *, dry_run: bool = False, total_bytes: int | N
     reader = CountingReader(binary)
     errors = _Collector(on_error)
     state = {"row": 0, "header_done": False}
-    stage = Stage(kind)
+    stage = Stage(kind, user)
     validators = Validators(kind.columns, stage.vendor)
     allowed = kind.scope_values(user)
     last_report = [0.0]
@@ -782,12 +855,17 @@ def run(kind: ImportKind, binary, *, dry_run: bool = False, total_bytes: int | N
                 errors.add(error)
         if errors.count == 0:
             progress("writing", force=True)
-            with transaction.atomic():
-                result.counts, result.targets = kind.write(stage, dry_run=dry_run)
-                result.written = not dry_run
-                result.errors, result.error_count = errors.kept, errors.count
-                if before_commit is not None:
-                    before_commit(result)
+            try:
+                with transaction.atomic():
+                    result.counts, result.targets = kind.write(stage, dry_run=dry_run)
+                    result.written = not dry_run
+                    result.errors, result.error_count = errors.kept, errors.count
+                    if before_commit is not None:
+                        before_commit(result)
+            except WriteRefused as refused:
+                result.counts, result.targets, result.written = Counts(), {}, False
+                for error in refused.errors:
+                    errors.add(error)
         progress("done", force=True)
     finally:
         stage.drop()
