@@ -71,6 +71,17 @@ def test_dossier_page_queries_do_not_grow_with_goals_and_notes(role_client, temp
         client.get(path)
 
 
+def test_goal_page_shows_what_the_domain_belongs_to(role_client):
+    client = role_client(Role.MENTOR)
+    person = make_participant()
+    housing = make_goal(person, domain="housing")
+    family = make_goal(person, domain="family")
+    html = client.get(f"/deelnemers/{person.ref}/doelen/{housing.ref}/").content.decode()
+    assert "basisvoorwaarde Huisvesting" in html
+    html = client.get(f"/deelnemers/{person.ref}/doelen/{family.ref}/").content.decode()
+    assert "basisvoorwaarde Sociaal netwerk; herstellaag Herstel met het eigen netwerk" in html
+
+
 def test_goal_page_queries_do_not_grow_with_actions(role_client):
     client = role_client(Role.MENTOR)
     person = make_participant()

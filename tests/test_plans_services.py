@@ -227,3 +227,16 @@ def test_strengths_one_entry_per_domain_with_versions(person):
         services.save_strengths(person, "nergens", actor=None, wishes="x")
     with pytest.raises(ValidationError):
         services.save_strengths(person, "housing", actor=None)
+
+
+def test_database_refuses_a_closed_goal_without_closing_date(person):
+    """A safety net for writes that bypass the services (set-based imports)."""
+    from django.db import IntegrityError, transaction
+
+    goal = make_goal(person)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Goal.objects.filter(pk=goal.pk).update(status="achieved")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Goal.objects.filter(pk=goal.pk).update(closed_on=participants.today())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Goal.objects.filter(pk=goal.pk).update(rating=6)

@@ -22,7 +22,12 @@ class DateInput(forms.DateInput):
 
 
 class ServiceForm(forms.Form):
-    """A form whose cleaned data goes to a service; the service's errors come back here."""
+    """A form whose cleaned data goes to a service; the service's errors come back here.
+
+    No HTML `required` attribute: the browser would mark every empty required field as invalid
+    before anything was typed. The label's asterisk says what is required; the server checks."""
+
+    use_required_attribute = False
 
     def add_service_errors(self, exc: ValidationError) -> None:
         if hasattr(exc, "error_dict"):

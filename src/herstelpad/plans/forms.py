@@ -107,7 +107,7 @@ class VersionForm(ServiceForm):
 
 
 class SignOffForm(VersionedForm):
-    outcome = forms.ChoiceField(label=_("Ondertekening"), widget=forms.RadioSelect, choices=[
+    outcome = forms.ChoiceField(label=_("Ondertekening"), choices=[
         (SignOff.SIGNED, SignOff.SIGNED.label), (SignOff.DECLINED, SignOff.DECLINED.label)])
     on = _date(_("Datum"))
     note = forms.CharField(label=_("Toelichting"), max_length=500, required=False,

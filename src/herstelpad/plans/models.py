@@ -129,6 +129,11 @@ class Goal(DossierModel, TimestampedModel):
                 condition=models.Q(closed_on__isnull=True)
                 | models.Q(closed_on__gte=models.F("set_on")),
                 name="goal_closed_after_set"),
+            # An open goal has no closing date; a closed one has (INTERCHANGE §2.2).
+            models.CheckConstraint(
+                condition=models.Q(status="open", closed_on__isnull=True)
+                | (~models.Q(status="open") & models.Q(closed_on__isnull=False)),
+                name="goal_closed_on_matches_status"),
         ]
         indexes = [models.Index(fields=["domain", "status"])]
 

@@ -189,7 +189,13 @@ def goal(request, ref, goal_ref):
     actions = list(item.actions.order_by("done_on", "due_on", "id"))
     can_edit = policy.has_perm(request.user, "plans.goals")
     today = participant_services.today()
-    ctx = {"item": item, "history": history, "actions": actions}
+    # What the life domain belongs to (domains.csv): a basic condition or a restoration layer.
+    mapping = codes.attributes("domains").get(item.domain, {})
+    layers = codes.labels("basic_conditions", "restoration_layers")
+    ctx = {"item": item, "history": history, "actions": actions,
+           "basic_condition": layers["basic_conditions"].get(mapping.get("basic_condition", "")),
+           "restoration_layer": layers["restoration_layers"].get(
+               mapping.get("restoration_layer", ""))}
     if can_edit:
         ctx["status_form"] = forms.GoalStatusForm(initial={"on": today, "version": item.version})
         ctx["rating_form"] = forms.RatingForm(initial={"rating": item.rating,

@@ -23,6 +23,11 @@ def widget(field):
             css = classes
             break
     attrs = {"class": css}
+    if field.field.required and not isinstance(
+            field.field.widget, (forms.HiddenInput, forms.RadioSelect, forms.CheckboxSelectMultiple)):
+        # Announced by screen readers even where a form leaves out the HTML `required`
+        # attribute (so that browsers do not style untouched fields as invalid).
+        attrs["aria-required"] = "true"
     described = []
     if field.help_text:
         described.append(f"{field.auto_id}_helptext")
