@@ -296,3 +296,17 @@ def test_user_scope_limits_the_values_a_user_may_import(do_import, make_user):
 
     kind = registry.get("test-widgets")
     assert kind.scope_values(user)["institution"] == {"PI-ARNHEM"}
+
+
+def test_postgresql_statistics_are_refreshed_after_a_large_import(do_import, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(engine, "ANALYZE_AFTER_ROWS", 5)
+    with CaptureQueriesContext(connection) as queries:
+        do_import(csv_bytes([widget_row(i) for i in range(10)]))
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE \"")]
+    if connection.vendor == "postgresql":
+        assert analyzed == ['ANALYZE "testapp_owner"', 'ANALYZE "testapp_widget"']
+    else:
+        assert analyzed == []  # SQLite plans without collected statistics

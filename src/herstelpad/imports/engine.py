@@ -43,6 +43,7 @@ MAX_CELL_CHARS = 20_000  # one cell (csv module limit); columns set their own lo
 MAX_COLUMNS = 200
 MAX_KEPT_ERRORS = 1000  # errors kept for the web page and the API; the CLI prints every one
 BATCH_ROWS = 5000
+ANALYZE_AFTER_ROWS = 10_000  # PostgreSQL: refresh the statistics of tables an import changed
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 csv.field_size_limit(MAX_CELL_CHARS)
@@ -527,6 +528,7 @@ class Stage:
     def __init__(self, kind: ImportKind, user=None):
         self.kind = kind
         self.user = user  # who imports (None: the operator at the command line)
+        self.touched: set[str] = set()  # tables written by `upsert`
         self.vendor = connection.vendor
         self.table = f"hp_stage_{uuid.uuid4().hex[:12]}"
         self.columns = kind.columns
@@ -658,6 +660,8 @@ class Stage:
         field is incremented."""
         meta = model._meta
         table = qn(meta.db_table)
+        if not dry_run:
+            self.touched.add(meta.db_table)
 
         def column(name: str) -> str:
             return qn(meta.get_field(name).column)
@@ -866,6 +870,12 @@ def run(kind: ImportKind, binary, *, dry_run: bool = False, total_bytes: int | N
                 result.counts, result.targets, result.written = Counts(), {}, False
                 for error in refused.errors:
                     errors.add(error)
+            if result.written and stage.vendor == "postgresql" \
+                    and result.counts.created + result.counts.updated >= ANALYZE_AFTER_ROWS:
+                # Fresh statistics after a bulk load: without them PostgreSQL may plan the
+                # scoped dossier queries badly (seconds instead of milliseconds).
+                for table in sorted(stage.touched):
+                    stage.execute(f"ANALYZE {qn(table)}")
         progress("done", force=True)
     finally:
         stage.drop()
