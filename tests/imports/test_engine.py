@@ -305,7 +305,8 @@ def test_postgresql_statistics_are_refreshed_after_a_large_import(do_import, mon
     monkeypatch.setattr(engine, "ANALYZE_AFTER_ROWS", 5)
     with CaptureQueriesContext(connection) as queries:
         do_import(csv_bytes([widget_row(i) for i in range(10)]))
-    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE \"")]
+    analyzed = [q["sql"] for q in queries.captured_queries
+                if q["sql"].startswith("ANALYZE \"") and "hp_stage_" not in q["sql"]]
     if connection.vendor == "postgresql":
         assert analyzed == ['ANALYZE "testapp_owner"', 'ANALYZE "testapp_widget"']
     else:
