@@ -70,9 +70,13 @@ def load() -> DemoContext:
 
     from herstelpad.audit.services import acting_as
 
+    from django.utils import translation
+
     check_safe()
     context = DemoContext()
-    with acting_as(None, channel="cli", purpose="demo"), transaction.atomic():
+    # The data is made in the product's language, whatever language the command line speaks.
+    with translation.override(settings.LANGUAGE_CODE), \
+            acting_as(None, channel="cli", purpose="demo"), transaction.atomic():
         for module in demo_modules():
             module.load(context)
     return context

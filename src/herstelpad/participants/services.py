@@ -313,7 +313,7 @@ def admit(participant: Participant, *, actor, institution: Institution, entered_
         if regime and not RegimeChange.objects.filter(stay__episode=stay.episode_id).exists():
             RegimeChange.objects.create(
                 participant=participant, stay=stay, kind=RegimeKind.START, regime=regime,
-                changed_on=entered_on, reason=_("Binnenkomst"), recorded_by=_actor_user(actor))
+                changed_on=entered_on, reason="", recorded_by=_actor_user(actor))
     return stay
 
 

@@ -93,7 +93,9 @@ def svg(result, labeller, *, ident: str = "chart") -> SafeString:
     spec = result.report.chart
     numbers = [_number(v) for _label, values in series for v in values]
     top = max(4.0, _nice_max(max([n for n in numbers if n is not None] or [0])))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    rotate = len(categories) > 8 or max(len(c) for c in categories) > 12
+    bottom = BOTTOM + 45 if rotate else BOTTOM  # room for slanted category labels
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - bottom
     x_label = str(result.report.col(spec.x).label)
     series_names = ", ".join(label for label, _v in series)
     kind = _("Staafdiagram") if spec.kind == "bar" else _("Lijndiagram")
@@ -116,10 +118,10 @@ def svg(result, labeller, *, ident: str = "chart") -> SafeString:
         out.append(f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
                    f'fill="#1e1e1e">{_fmt(value)}</text>')
     band = plot_w / len(categories)
-    rotate = len(categories) > 8 or max(len(c) for c in categories) > 12
     for i, category in enumerate(categories):
         cx = LEFT + band * (i + 0.5)
-        text = escape(category if len(category) <= 22 else category[:21] + "…")
+        limit = 20 if rotate else 22
+        text = escape(category if len(category) <= limit else category[:limit - 1] + "…")
         if rotate:
             out.append(f'<text x="{cx:.1f}" y="{TOP + plot_h + 14}" text-anchor="end" '
                        f'font-size="11" fill="#1e1e1e" transform="rotate(-40 {cx:.1f} '
