@@ -210,7 +210,7 @@ def test_api_json_and_errors(widgets, client, make_user):
     xlsx = client.get("/api/reports/test-widgets/?format=xlsx", **auth)
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     listing = client.get("/api/reports/", **auth).json()["reports"]
-    assert [r["name"] for r in listing] == ["test-widgets"]
+    assert [r["name"] for r in listing] == ["course-participation", "test-widgets"]
 
 
 def test_web_page_shows_form_table_and_accessible_chart(widgets, role_client):

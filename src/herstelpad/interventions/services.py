@@ -1136,7 +1136,8 @@ def institution_overview(user, institution: Institution, on: dt.date | None = No
         "stopped": stopped,
         "planned": planned,
         "consultants": consultants,
-        "contacts": sorted({r.contact_person for r in rows if r.contact_person}),
+        "contacts": [(r.intervention.name, r.contact_person) for r in rows
+                     if r.contact_person and r.status in OFFERED_STATUSES],
     }
 
 
