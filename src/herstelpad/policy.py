@@ -481,6 +481,16 @@ def may_manage_offer(user, intervention, institution_id: int) -> bool:
             and institution_id in visible_institution_ids(user))
 
 
+def may_run_intervention(user, intervention) -> bool:
+    """May this user run editions of `intervention` at some institution?"""
+    if not has_perm(user, "interventions.editions"):
+        return False
+    if user.role == Role.COURSE_PROVIDER:
+        return (user.organisation_id is not None
+                and intervention.provider_id == user.organisation_id)
+    return intervention.provider_id is None and bool(visible_institution_ids(user))
+
+
 def may_manage(user, record) -> bool:
     """For an `Edition` or an `Enrolment`."""
     return may_manage_offer(user, record.intervention, record.institution_id)

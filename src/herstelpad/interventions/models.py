@@ -51,11 +51,10 @@ class Format(models.TextChoices):
     ACTIVITY = "activity", _("Activiteit")
 
 
-class Intervention(AuditedModel):
-    """Catalogue data, not person data: changes are in the audit trail (who changed what), reads
-    are not."""
-
-    audit_person_level = False
+class Intervention(models.Model):
+    """Catalogue data, not person data. It is reference data (loaded again after every flush of
+    a test database), so it does not inherit AuditedModel: the maintenance services record their
+    changes in the audit trail explicitly."""
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("naam"), max_length=200)
@@ -121,9 +120,7 @@ OFFERED_STATUSES = (AvailabilityStatus.ACTIVE, AvailabilityStatus.INCIDENTAL,
                     AvailabilityStatus.STARTING)
 
 
-class Availability(AuditedModel):
-    audit_person_level = False
-
+class Availability(models.Model):
     intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE,
                                      related_name="availability")
     institution = models.ForeignKey("organisations.Institution", on_delete=models.PROTECT,

@@ -528,7 +528,9 @@ def update_intervention(intervention: Intervention, *, actor, expected_version,
         if getattr(intervention, name) != value:
             setattr(intervention, name, value)
             changed.append(name)
-    save_versioned(intervention, expected_version, changed)
+    with transaction.atomic():
+        save_versioned(intervention, expected_version, changed)
+        audit.record(Action.UPDATE, obj=intervention, details={"fields": changed})
     return intervention
 
 
@@ -563,13 +565,17 @@ def set_availability(intervention: Intervention, institution: Institution, *, ac
     _raise(errors)
     values = {"status": status, "starts_on": starts_on, "ends_on": ends_on,
               "contact_person": contact_person}
-    if row is None:
-        return Availability.objects.create(intervention=intervention, institution=institution,
-                                           **values)
-    changed = [name for name, value in values.items() if getattr(row, name) != value]
-    for name in changed:
-        setattr(row, name, values[name])
-    save_versioned(row, expected_version, changed)
+    with transaction.atomic():
+        if row is None:
+            row = Availability.objects.create(intervention=intervention,
+                                              institution=institution, **values)
+            audit.record(Action.CREATE, obj=row)
+            return row
+        changed = [name for name, value in values.items() if getattr(row, name) != value]
+        for name in changed:
+            setattr(row, name, values[name])
+        save_versioned(row, expected_version, changed)
+        audit.record(Action.UPDATE, obj=row, details={"fields": changed})
     return row
 
 
@@ -1016,7 +1022,7 @@ class EnrolmentView:
                 "attendance": ({"attended": self.attended, "sessions": self.sessions}
                                if self.sessions is not None else None),
                 "steps": [{"action": s.action, "on": s.on, "to_status": s.to_status,
-                           "outcome": s.outcome_label and s.outcome_label,
+                           "outcome": s.outcome_label,
                            "decided_by": s.decided_by,
                            **({"reason": s.reason} if self.content else {})}
                           for s in self.steps]})
@@ -1058,8 +1064,9 @@ def views_for(user, enrolments: Iterable[Enrolment]) -> list[EnrolmentView]:
         policy.ACCESS_FULL, policy.ACCESS_CONTENT, policy.ACCESS_PROCESS)]
     steps: dict[int, list[EnrolmentStep]] = defaultdict(list)
     attendance: dict[int, tuple[int, int]] = {}
-    outcome_labels = codes.labels("enrolment_outcomes")["enrolment_outcomes"]
+    outcome_labels: dict[str, str] = {}
     if detailed:
+        outcome_labels = codes.labels("enrolment_outcomes")["enrolment_outcomes"]
         for step in EnrolmentStep.objects.filter(enrolment_id__in=detailed).select_related(
                 "recorded_by").order_by("id"):
             steps[step.enrolment_id].append(step)

@@ -164,12 +164,7 @@ def intervention_detail(request, code):
         "weeks": services.course_weeks(intervention), "participant": participant, "fit": fit,
         "facts": facts, "choosable": choosable, "may_fit": may_fit,
         "may_maintain": policy.may_maintain_intervention(user, intervention),
-        "may_create_edition": policy.has_perm(user, "interventions.editions") and any(
-            policy.may_manage_offer(user, intervention, a.institution_id)
-            for a in availability) or (policy.has_perm(user, "interventions.editions")
-                                       and policy.provider_organisation_id(user) is not None
-                                       and intervention.provider_id
-                                       == policy.provider_organisation_id(user)),
+        "may_create_edition": policy.may_run_intervention(user, intervention),
         "may_refer": policy.has_perm(user, "interventions.refer"),
     })
 
