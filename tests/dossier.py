@@ -73,5 +73,15 @@ def make_dossier_for_matrix() -> dict:
 
     consent = Consent.objects.create(participant=person, purpose="information_exchange",
                                      given_on=entered_on, evidence="formulier")
+    # Interventions: a Puinruimen edition at PI Arnhem (run by the herstelconsulent) with a
+    # session, and P-MATRIX referred to it.
+    from herstelpad.interventions import services as interventions
+    from herstelpad.interventions.models import Intervention, Session
+
+    edition = interventions.create_edition(
+        actor=None, intervention=Intervention.objects.get(code="puinruimen"),
+        institution=institution("PI-ARNHEM"), starts_on=days_ago(5), ref="ED-MATRIX")
+    Session.objects.create(edition=edition, number=1, held_on=days_ago(5))
+    interventions.refer(person, actor=None, edition=edition, on=days_ago(10), ref="E-MATRIX")
     return {"version": version.pk, "plan": version.plan_id, "action": action.pk,
             "assignment": assignment.pk, "consent": consent.pk}

@@ -25,6 +25,17 @@ AFTERCARE = frozenset({Role.AFTERCARE_COORDINATOR})
 CONSENT_MANAGERS = frozenset({Role.CASEMANAGER, Role.HERSTELCONSULENT, Role.UNIT_HEAD})
 P = "/deelnemers/P-MATRIX"
 IMPORTERS = ALL - {Role.RESEARCHER, Role.AUDITOR}
+# Interventions (issue 5). The matrix data: Puinruimen (given by the institution itself, so run
+# by the herstelconsulent of PI Arnhem), edition ED-MATRIX at PI Arnhem, P-MATRIX referred to
+# it as E-MATRIX. The course provider (Gevangenenzorg) does not run Puinruimen.
+HC = frozenset({Role.HERSTELCONSULENT})
+MAINTAINERS = frozenset({Role.HERSTELCONSULENT, Role.FUNCTIONAL_ADMIN})
+EDITION_RUNNERS = frozenset({Role.HERSTELCONSULENT, Role.COURSE_PROVIDER})
+ENROLMENT_READERS = STAFF | {Role.COURSE_PROVIDER}
+REFERRERS = frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT})
+DECIDERS = frozenset({Role.CASEMANAGER, Role.UNIT_HEAD, Role.HERSTELCONSULENT})
+I = "/interventies"
+E = "/interventies/deelnames/E-MATRIX"
 REPORT_USERS = ALL - {Role.AUDITOR}
 
 
@@ -97,6 +108,28 @@ WEB = {
     "consent:list": (f"{P}/toestemming/", STAFF, True),
     "consent:add": (f"{P}/toestemming/nieuw/", CONSENT_MANAGERS, True),
     "consent:withdraw": (f"{P}/toestemming/{{consent}}/intrekken/", CONSENT_MANAGERS, True),
+    # Interventions: the catalogue is for everyone; editions and enrolments follow the policy.
+    "interventions:catalogue": (f"{I}/", ALL, False),
+    "interventions:institutions": (f"{I}/inrichtingen/", ALL, False),
+    "interventions:institution": (f"{I}/inrichtingen/PI-ARNHEM/", ALL, False),
+    "interventions:detail": (f"{I}/puinruimen/", ALL, False),
+    "interventions:maintain": (f"{I}/puinruimen/beheer/", MAINTAINERS, False),
+    "interventions:availability": (f"{I}/puinruimen/beschikbaarheid/PI-ARNHEM/", MAINTAINERS,
+                                   False),
+    "interventions:editions": (f"{I}/edities/", ENROLMENT_READERS, True),
+    "interventions:edition_add": (f"{I}/edities/nieuw/", EDITION_RUNNERS, False),
+    "interventions:edition": (f"{I}/edities/ED-MATRIX/", STAFF, True),
+    "interventions:edition_edit": (f"{I}/edities/ED-MATRIX/wijzigen/", HC, True),
+    "interventions:edition_enrol": (f"{I}/edities/ED-MATRIX/aanmelden/", REFERRERS, True),
+    "interventions:session_add": (f"{I}/edities/ED-MATRIX/bijeenkomsten/nieuw/", HC, True),
+    "interventions:session": (f"{I}/edities/ED-MATRIX/bijeenkomsten/1/", HC, True),
+    "interventions:enrolment": (f"{E}/", STAFF, True),
+    "interventions:enrolment_step": (f"{E}/stap/approve/", DECIDERS, True),
+    "interventions:enrolment_certificate": (f"{E}/certificaat/", HC, True),
+    "interventions:enrolment_content": (f"{E}/inhoud/", HC, True),
+    "interventions:enrolment_goal": (f"{E}/doel/", GOAL_WORKERS, True),
+    "interventions:dossier": (f"{P}/interventies/", STAFF, True),
+    "interventions:refer": (f"{P}/interventies/aanmelden/", REFERRERS, True),
     # Imports (the test KIND `test-widgets` needs reference.manage) and reports
     "imports:index": ("/importeren/", IMPORTERS, False),
     "imports:kind": ("/importeren/test-widgets/", ADMIN, False),
@@ -119,6 +152,12 @@ WEB_POST = {
         ("plans:goal_rating", GOAL_WORKERS), ("plans:action_add", GOAL_WORKERS),
         ("plans:action_edit", GOAL_WORKERS), ("plans:strengths_edit", GOAL_WORKERS),
         ("consent:add", CONSENT_MANAGERS), ("consent:withdraw", CONSENT_MANAGERS),
+        ("interventions:maintain", MAINTAINERS), ("interventions:availability", MAINTAINERS),
+        ("interventions:edition_add", EDITION_RUNNERS), ("interventions:edition_edit", HC),
+        ("interventions:edition_enrol", REFERRERS), ("interventions:session_add", HC),
+        ("interventions:session", HC), ("interventions:enrolment_step", DECIDERS),
+        ("interventions:enrolment_certificate", HC), ("interventions:enrolment_content", HC),
+        ("interventions:enrolment_goal", GOAL_WORKERS), ("interventions:refer", REFERRERS),
     ]
 }
 API = {
@@ -139,6 +178,13 @@ API = {
     "api:goal-detail": ("/api/goals/G-MATRIX/", STAFF),
     "api:consent-list": ("/api/consents/", STAFF | AFTERCARE),
     "api:consent-detail": ("/api/consents/{consent}/", STAFF | AFTERCARE),
+    "api:intervention-list": ("/api/interventions/", ALL),
+    "api:intervention-detail": ("/api/interventions/puinruimen/", ALL),
+    "api:intervention-fit": ("/api/interventions/puinruimen/fit/?participant=P-MATRIX", STAFF),
+    "api:edition-list": ("/api/editions/", ENROLMENT_READERS),
+    "api:edition-detail": ("/api/editions/ED-MATRIX/", STAFF),
+    "api:enrolment-list": ("/api/enrolments/", ENROLMENT_READERS),
+    "api:enrolment-detail": ("/api/enrolments/E-MATRIX/", STAFF),
     "api:import-runs": ("/api/imports/", IMPORTERS),
     "api:reports": ("/api/reports/", REPORT_USERS),
     "api:report": ("/api/reports/test-widgets/", REPORT_USERS),
@@ -160,6 +206,12 @@ API_WRITE = {
     "api:goal-update-action": ("patch", "/api/goals/G-MATRIX/actions/{action}/", GOAL_WORKERS),
     "api:consent-list": ("post", "/api/consents/", CONSENT_MANAGERS),
     "api:consent-withdraw": ("post", "/api/consents/{consent}/withdraw/", CONSENT_MANAGERS),
+    "api:edition-list": ("post", "/api/editions/", EDITION_RUNNERS),
+    "api:edition-detail": ("patch", "/api/editions/ED-MATRIX/", HC),
+    "api:enrolment-list": ("post", "/api/enrolments/", REFERRERS),
+    "api:enrolment-steps": ("post", "/api/enrolments/E-MATRIX/steps/", DECIDERS),
+    "api:enrolment-certificate": ("post", "/api/enrolments/E-MATRIX/certificate/", HC),
+    "api:enrolment-goal": ("post", "/api/enrolments/E-MATRIX/goal/", GOAL_WORKERS),
 }
 # Endpoints that only accept POST: (path, body, content type, roles allowed)
 API_POST = {

@@ -90,6 +90,30 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.exact": frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT,
                                 Role.UNIT_HEAD, Role.MEDIATOR, Role.COURSE_PROVIDER,
                                 Role.FUNCTIONAL_ADMIN}),
+    # Interventions (issue 5). See "Interventions" below for which objects and which fields.
+    # The catalogue (search, intervention pages, institution overview): not person data.
+    "interventions.view": ALL_ROLES,
+    # Maintain an intervention's staff description, evaluation status, requirements and
+    # availability: the provider its own offers, the herstelconsulent those the institution
+    # itself gives at the own institutions, the functional administrator all
+    # (`may_maintain_intervention`).
+    "interventions.maintain": frozenset({Role.COURSE_PROVIDER, Role.HERSTELCONSULENT,
+                                         Role.FUNCTIONAL_ADMIN}),
+    # Run editions: create and edit them, keep the waiting list, decide on enrolments, record
+    # attendance, outcomes, certificates and content feedback (`may_manage_edition`).
+    "interventions.editions": frozenset({Role.COURSE_PROVIDER, Role.HERSTELCONSULENT}),
+    # See enrolments (lists, the enrolment page, the dossier tab): prison staff at the
+    # intervention's reporting level, providers their own records in full.
+    "interventions.enrolments": PRISON_STAFF | {Role.COURSE_PROVIDER},
+    # Refer a participant to an intervention (staff who work on the plan with the participant).
+    "interventions.refer": frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT}),
+    # Record an MDO decision on an enrolment (approve or reject, with a reason).
+    "interventions.decide": frozenset({Role.CASEMANAGER, Role.UNIT_HEAD, Role.HERSTELCONSULENT,
+                                       Role.COURSE_PROVIDER}),
+    # Import editions and enrolments (INTERCHANGE §2.4), restricted per user by the KINDs'
+    # `scope_values` (`manageable_edition_filter`).
+    "interventions.import": frozenset({Role.COURSE_PROVIDER, Role.HERSTELCONSULENT,
+                                       Role.FUNCTIONAL_ADMIN}),
 }
 
 # The basic conditions a municipality may exchange with the prison (art. 18a lid 4 Pbw: the
@@ -401,6 +425,212 @@ def _scope_consent(user, qs):
     return _through_participant(user, qs, "participant_id")
 
 
+# --- Interventions ------------------------------------------------------------------------------
+#
+# Who runs an edition ("manages" it, and sees its records in full — "the provider always sees
+# its own records"):
+# - a course provider: editions of interventions whose provider is the user's organisation, at
+#   every institution;
+# - a herstelconsulent: editions at the own institutions (and the facilities under them) of
+#   interventions without a provider organisation on the platform — given by the institution
+#   itself, the court or another party; the herstelconsulent is the institution's point of
+#   contact for those (000 §7: "een duidelijk aanspreekpunt").
+# A waiting-list enrolment (no edition yet) is managed by whoever manages editions of its
+# intervention at its institution.
+#
+# What prison staff see of the other enrolments of participants they may see: nothing when the
+# intervention's reporting level is `none` or when the participant objects to registration of
+# this intervention in the D&R-plan (a `consent` objection, purpose `intervention_registration`,
+# subject empty or the intervention's code, in force today); otherwise the fields the level
+# allows (`enrolment_access`): `participation` — enrolled / completed / stopped; `process` —
+# also the dates, the steps, the attendance and the certificate; `content_with_consent` —
+# also the content (reasons, the provider's feedback) when the participant's consent for
+# `intervention_content` with the provider (subject: the code) is in force, else as `process`.
+# Providers see only the name and number of the participants in their own records, never the
+# dossier. Editions (not person data) are seen by prison staff at their institutions, by the
+# providers who run them and by functional administrators.
+
+ACCESS_FULL, ACCESS_CONTENT, ACCESS_PROCESS, ACCESS_PARTICIPATION = (
+    "full", "content", "process", "participation")
+
+
+def managed_condition(user) -> models.Q | None:
+    """The filter on `Edition` or `Enrolment` (both have `intervention` and `institution`) of
+    the records this user runs, or None."""
+    from django.db.models import Q
+
+    if not has_perm(user, "interventions.editions"):
+        return None
+    if user.role == Role.COURSE_PROVIDER:
+        if user.organisation_id is None:
+            return None
+        return Q(intervention__provider_id=user.organisation_id)
+    return Q(institution_id__in=visible_institution_ids(user),
+             intervention__provider__isnull=True)
+
+
+def provider_organisation_id(user) -> int | None:
+    """The organisation a course provider speaks for (figures of its own interventions), or
+    None for every other user."""
+    if getattr(user, "is_authenticated", False) and user.role == Role.COURSE_PROVIDER:
+        return user.organisation_id
+    return None
+
+
+def may_manage_offer(user, intervention, institution_id: int) -> bool:
+    """May this user run editions of `intervention` at the institution (the same rule as
+    `managed_condition`, for one object)?"""
+    if not has_perm(user, "interventions.editions"):
+        return False
+    if user.role == Role.COURSE_PROVIDER:
+        return (user.organisation_id is not None
+                and intervention.provider_id == user.organisation_id)
+    return (intervention.provider_id is None
+            and institution_id in visible_institution_ids(user))
+
+
+def may_run_intervention(user, intervention) -> bool:
+    """May this user run editions of `intervention` at some institution?"""
+    if not has_perm(user, "interventions.editions"):
+        return False
+    if user.role == Role.COURSE_PROVIDER:
+        return (user.organisation_id is not None
+                and intervention.provider_id == user.organisation_id)
+    return intervention.provider_id is None and bool(visible_institution_ids(user))
+
+
+def may_manage(user, record) -> bool:
+    """For an `Edition` or an `Enrolment`."""
+    return may_manage_offer(user, record.intervention, record.institution_id)
+
+
+def may_maintain_intervention(user, intervention) -> bool:
+    """May this user edit the catalogue entry (description, evaluation status, requirements)
+    and availability? Course providers: their organisation's interventions; herstelconsulenten:
+    interventions the institution itself provides, when offered at (or not yet placed at) one
+    of their institutions; functional administrators: all."""
+    if not has_perm(user, "interventions.maintain"):
+        return False
+    if has_perm(user, "reference.manage"):
+        return True
+    if user.role == Role.COURSE_PROVIDER:
+        return (user.organisation_id is not None
+                and intervention.provider_id == user.organisation_id)
+    if intervention.provider_kind != "institution":
+        return False
+    offered_at = {a.institution_id for a in intervention.availability.all()}
+    return not offered_at or bool(offered_at & set(visible_institution_ids(user)))
+
+
+def maintainable_institution_ids(user, intervention) -> list[int] | None:
+    """The institutions whose availability of `intervention` this user may set: None for all
+    (the provider, functional administrators), else the herstelconsulent's institutions."""
+    if not may_maintain_intervention(user, intervention):
+        return []
+    if has_perm(user, "reference.manage") or user.role == Role.COURSE_PROVIDER:
+        return None
+    return visible_institution_ids(user)
+
+
+def enrolment_access(user, enrolment, *, content_consent: bool = False) -> str | None:
+    """How much of an enrolment in the user's scope the user sees (see above). `content_consent`
+    is the answer of `consent.services` for the participant, the provider and the code."""
+    if may_manage(user, enrolment):
+        return ACCESS_FULL
+    level = enrolment.intervention.reporting_level.code
+    if level == "participation":
+        return ACCESS_PARTICIPATION
+    if level == "process":
+        return ACCESS_PROCESS
+    if level == "content_with_consent":
+        return ACCESS_CONTENT if content_consent else ACCESS_PROCESS
+    return None
+
+
+def _registration_objections():
+    """Objections to registering an intervention in the D&R-plan that are in force today, for
+    the enrolment in the outer query (consent's own in-force rules, `consent.services`)."""
+    from django.db.models import OuterRef, Q
+
+    from herstelpad.consent import services as consent
+
+    return consent.applicable("intervention_registration").filter(
+        kind="objection", participant_id=OuterRef("participant_id")).filter(
+        Q(subject="") | Q(subject=OuterRef("intervention__code")))
+
+
+def _staff_enrolment_condition(user) -> models.Q | None:
+    from django.db.models import Exists, OuterRef, Q
+
+    from herstelpad.participants.models import Participant
+
+    if not has_perm(user, "participants.view"):
+        return None
+    condition = _participant_condition(user)
+    return (Q(Exists(Participant.objects.filter(condition, pk=OuterRef("participant_id"))))
+            & ~Q(intervention__reporting_level__code="none")
+            & ~Q(Exists(_registration_objections())))
+
+
+def _scope_enrolments(user, qs, *, min_level: str = ACCESS_PARTICIPATION):
+    if not has_perm(user, "interventions.enrolments"):
+        return qs.none()
+    condition = _staff_enrolment_condition(user)
+    if condition is not None and min_level == ACCESS_PROCESS:
+        condition &= ~models.Q(intervention__reporting_level__code="participation")
+    managed = managed_condition(user)
+    if managed is not None:
+        condition = managed if condition is None else (condition | managed)
+    return qs.none() if condition is None else qs.filter(condition)
+
+
+def _through_enrolment(user, qs):
+    """Steps and attendance: only of enrolments the user sees at process level or more."""
+    from herstelpad.interventions.models import Enrolment
+
+    return qs.filter(enrolment__in=_scope_enrolments(
+        user, Enrolment.objects.all(), min_level=ACCESS_PROCESS).values("pk"))
+
+
+def _scope_editions(user, qs):
+    from django.db.models import Q
+
+    if has_perm(user, "reference.manage"):
+        return qs
+    managed = managed_condition(user)
+    if has_perm(user, "participants.view"):
+        at_institutions = Q(institution_id__in=visible_institution_ids(user))
+        return qs.filter(at_institutions | managed if managed is not None else at_institutions)
+    return qs.none() if managed is None else qs.filter(managed)
+
+
+def _scope_sessions(user, qs):
+    from herstelpad.interventions.models import Edition
+
+    return qs.filter(edition__in=_scope_editions(user, Edition.objects.all()).values("pk"))
+
+
+def import_scope_values(user, kind: str) -> dict[str, set[str]] | None:
+    """What a user may import (the KINDs' `scope_values`): None for no restriction."""
+    from herstelpad.interventions.models import Edition, Intervention
+    from herstelpad.organisations.models import Institution
+
+    if user is None or has_perm(user, "reference.manage"):
+        return None
+    managed = managed_condition(user)
+    if kind == "enrolments":
+        editions = (Edition.objects.filter(managed) if managed is not None
+                    else Edition.objects.none())
+        return {"edition_ref": set(editions.values_list("ref", flat=True))}
+    if user.role == Role.COURSE_PROVIDER:
+        return {"intervention": set(Intervention.objects.filter(
+            provider_id=user.organisation_id).values_list("code", flat=True))}
+    return {"intervention": set(Intervention.objects.filter(provider__isnull=True)
+                                .values_list("code", flat=True)),
+            "institution": set(Institution.objects.filter(pk__in=visible_institution_ids(user))
+                               .values_list("code", flat=True))}
+
+
 SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "organisations.institution": _scope_reference,
     "organisations.organisation": _scope_reference,
@@ -426,6 +656,11 @@ SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "plans.review": _staff_only("participant_id"),
     "consent.consent": _scope_consent,
     "imports.importrun": _scope_import_runs,
+    "interventions.edition": _scope_editions,
+    "interventions.session": _scope_sessions,
+    "interventions.enrolment": _scope_enrolments,
+    "interventions.enrolmentstep": _through_enrolment,
+    "interventions.attendance": _through_enrolment,
 }
 
 

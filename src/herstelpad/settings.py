@@ -97,10 +97,11 @@ INSTALLED_APPS = [
     "herstelpad.organisations",
     "herstelpad.accounts",
     "herstelpad.audit",
-    "herstelpad.interventions",
     "herstelpad.participants",
     "herstelpad.plans",
     "herstelpad.consent",
+    # After the dossier apps: its demo enrols the demo participants.
+    "herstelpad.interventions",
     "herstelpad.imports",
     "herstelpad.reports",
     "herstelpad.web",

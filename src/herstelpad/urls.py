@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("herstelpad.participants.urls")),
     path("deelnemers/<str:ref>/", include("herstelpad.plans.urls")),
     path("deelnemers/", include("herstelpad.consent.urls")),
+    path("", include("herstelpad.interventions.urls")),
     path("importeren/", include("herstelpad.imports.urls")),
     path("rapporten/", include("herstelpad.reports.urls")),
     path("api/", include("herstelpad.api.urls")),

@@ -7,6 +7,7 @@ from herstelpad.participants.api import ParticipantViewSet, StayViewSet
 from herstelpad.consent.api import ConsentViewSet
 from herstelpad.plans.api import GoalViewSet, PlanViewSet
 from herstelpad.imports import api as imports_api
+from herstelpad.interventions.api import EditionViewSet, EnrolmentViewSet, InterventionViewSet
 from herstelpad.reports import api as reports_api
 
 
@@ -36,6 +37,9 @@ router.register("stays", StayViewSet, basename="stay")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("consents", ConsentViewSet, basename="consent")
 router.register("goals", GoalViewSet, basename="goal")
+router.register("interventions", InterventionViewSet, basename="intervention")
+router.register("editions", EditionViewSet, basename="edition")
+router.register("enrolments", EnrolmentViewSet, basename="enrolment")
 
 app_name = "api"
 urlpatterns = [

@@ -95,8 +95,8 @@ class ParticipantSerializer(serializers.ModelSerializer):
         model = Participant
         fields = ["ref", "given_name", "family_name", "birth_date", "birth_year", "sex",
                   "language", "dutch_proficiency", "lvb_indication", "kind_check",
-                  "kind_check_on", "current_stay", "current_episode", "version", "created_at",
-                  "updated_at"]
+                  "kind_check_on", "offence_category", "current_stay", "current_episode",
+                  "version", "created_at", "updated_at"]
         read_only_fields = fields
 
     def get_current_episode(self, obj) -> dict | None:
@@ -120,6 +120,7 @@ class PersonInputSerializer(serializers.Serializer):
     lvb_indication = serializers.BooleanField(required=False, allow_null=True)
     kind_check = serializers.ChoiceField(choices=KindCheck.choices, required=False)
     kind_check_on = serializers.DateField(required=False, allow_null=True)
+    offence_category = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 
 class ParticipantCreateSerializer(PersonInputSerializer):

@@ -39,7 +39,8 @@ def register_tab(key: str, label, url_name: str, permission: str, *,
 PERMISSIONS = ("participants.manage", "participants.regime", "participants.assign",
                "participants.notes", "plans.manage", "plans.goals", "plans.view")
 
-LABEL_LISTS = ("legal_statuses", "regimes", "outflow_types", "return_reasons", "domains")
+LABEL_LISTS = ("legal_statuses", "regimes", "outflow_types", "return_reasons", "domains",
+               "offence_categories")
 
 
 def get_participant(request, ref: str, *, purpose: str = "") -> Participant:

@@ -84,11 +84,21 @@ class PersonFields(forms.Form):
         choices=KindCheck.choices, initial=KindCheck.UNKNOWN,
         help_text=_("Vraag dit bij binnenkomst. Een open antwoord blijft zichtbaar als "
                     "aandachtspunt."))
+    offence_category = forms.ChoiceField(
+        label=_("Delictcategorie"), required=False,
+        help_text=_("Van het delict waarvoor de deelnemer nu vastzit. Sommige interventies "
+                    "sluiten delicten uit."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "offence_category" in self.fields:
+            self.fields["offence_category"].choices = codes.choices("offence_categories",
+                                                                    blank=_("onbekend"))
 
     def person_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in (
             "given_name", "family_name", "birth_date", "sex", "language", "dutch_proficiency",
-            "kind_check")}
+            "kind_check", "offence_category")}
         data["lvb_indication"] = _to_nullable_bool(self.cleaned_data["lvb_indication"])
         return data
 
@@ -117,7 +127,8 @@ class RegisterForm(ServiceForm, PersonFields, StayFields):
     institution = forms.ModelChoiceField(label=_("Inrichting"), queryset=Institution.objects.none())
     entered_on = _date(_("Binnengekomen op"))
     field_order = ["given_name", "family_name", "birth_date", "sex", "language",
-                   "dutch_proficiency", "lvb_indication", "kind_check", "institution",
+                   "dutch_proficiency", "lvb_indication", "kind_check", "offence_category",
+                   "institution",
                    "entered_on", "legal_status", "sentence_end_on", "unit",
                    "aftercare_municipality"]
 

@@ -93,6 +93,9 @@ class Participant(DossierModel, TimestampedModel):
     kind_check = models.CharField(_("kind-check: zorg voor minderjarige kinderen"), max_length=64,
                                   default=KindCheck.UNKNOWN)
     kind_check_on = models.DateField(_("kind-check gedaan op"), null=True, blank=True)
+    # The category of the index offence of the current detention (code of
+    # offence_categories.csv); interventions exclude some (e.g. sexual offences).
+    offence_category = models.CharField(_("delictcategorie"), max_length=64, blank=True)
     # Maintained by services.assign_episodes: the latest episode and the stay the person is in.
     current_episode = models.ForeignKey(
         "participants.Episode", on_delete=models.SET_NULL, null=True, blank=True,

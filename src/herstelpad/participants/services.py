@@ -149,7 +149,8 @@ def resolve_municipality(value: str) -> Municipality | None:
 # --- Participants -----------------------------------------------------------------------------
 
 PERSON_FIELDS = ("given_name", "family_name", "birth_date", "birth_year", "sex", "language",
-                 "dutch_proficiency", "lvb_indication", "kind_check", "kind_check_on")
+                 "dutch_proficiency", "lvb_indication", "kind_check", "kind_check_on",
+                 "offence_category")
 
 
 def _clean_person(data: dict, errors: dict) -> dict:
@@ -163,6 +164,9 @@ def _clean_person(data: dict, errors: dict) -> dict:
         _choice(DutchProficiency, clean["dutch_proficiency"], "dutch_proficiency", errors)
     if "kind_check" in clean:
         _choice(KindCheck, clean["kind_check"], "kind_check", errors)
+    if "offence_category" in clean:
+        clean["offence_category"] = _code("offence_categories", clean["offence_category"],
+                                          "offence_category", errors)
     birth_date = clean.get("birth_date")
     birth_year = clean.get("birth_year")
     _not_future(birth_date, "birth_date", errors)

@@ -139,7 +139,7 @@ def edit(request, ref):
     participant = dossier.get_participant(request, ref)
     initial = {name: getattr(participant, name) for name in (
         "given_name", "family_name", "birth_date", "sex", "language", "dutch_proficiency",
-        "kind_check")}
+        "kind_check", "offence_category")}
     initial["lvb_indication"] = forms.from_nullable_bool(participant.lvb_indication)
     initial["version"] = participant.version
     form = forms.PersonForm(request.POST or None, initial=initial)

@@ -26,8 +26,18 @@ CONTENT_TYPES = {
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Label sources other apps register for their dimensions (`Col(labels="<spec>")`), e.g. the
+# interventions app's "intervention" (code → name): spec → a function returning {value: label}.
+LABEL_SOURCES: dict = {}
+
+
+def register_labels(spec: str, source) -> None:
+    LABEL_SOURCES[spec] = source
+
+
 class Labeller:
-    """Turns dimension values into labels (code lists, institutions); one query per list."""
+    """Turns dimension values into labels (code lists, institutions, registered sources); one
+    query per list."""
 
     def __init__(self, report):
         self.report = report
@@ -43,6 +53,8 @@ class Labeller:
                 from herstelpad.reference.models import Code
 
                 self.maps[spec] = {c.code: c.label for c in Code.objects.of(spec.split(":", 1)[1])}
+            elif spec in LABEL_SOURCES:
+                self.maps[spec] = dict(LABEL_SOURCES[spec]())
             else:
                 self.maps[spec] = {}
         return self.maps[spec]

@@ -47,6 +47,10 @@ MAIN_MENU: list[NavItem] = [
             _("Uw caseload: strafrestant, D&R-plan, trajectgesprekken en wat over tijd is.")),
     NavItem("notes", _("Notities"), "participants:note_search", "participants.notes",
             _("Zoek in de dienstnotities van uw team.")),
+    NavItem("interventions", _("Interventies"), "interventions:catalogue",
+            "interventions.view",
+            _("Wat er loopt, voor wie, en of het past bij een deelnemer; edities en "
+              "deelname.")),
     NavItem("aftercare", _("Nazorg"), "participants:aftercare_list", "aftercare.view",
             _("Inwoners van uw gemeente in detentie en hun doelen op de basisvoorwaarden.")),
     NavItem("reports", _("Rapportages"), "reports:index", "reports.use",
