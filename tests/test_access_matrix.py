@@ -37,6 +37,15 @@ DECIDERS = frozenset({Role.CASEMANAGER, Role.UNIT_HEAD, Role.HERSTELCONSULENT})
 I = "/interventies"
 E = "/interventies/deelnames/E-MATRIX"
 REPORT_USERS = ALL - {Role.AUDITOR}
+# Herstelbemiddeling (issue 6). The matrix data: case HB-MATRIX about P-MATRIX, shared with
+# the prison by consent, with the mediator `matrix-mediator` on it — never the fresh user of
+# the test, so the sealed compartment's pages are refused to every role here (NOBODY) and
+# `test_compartment_opens_for_the_mediator_on_the_case` checks that they open for that one.
+MEDIATORS = frozenset({Role.MEDIATOR})
+FIGURES = frozenset({Role.MEDIATOR, Role.UNIT_HEAD, Role.HERSTELCONSULENT, Role.RESEARCHER,
+                     Role.FUNCTIONAL_ADMIN})
+NOBODY = frozenset()
+C = "/bemiddeling/zaken/HB-MATRIX"
 
 
 def _import_run(db):
@@ -130,6 +139,30 @@ WEB = {
     "interventions:enrolment_goal": (f"{E}/doel/", GOAL_WORKERS, True),
     "interventions:dossier": (f"{P}/interventies/", STAFF, True),
     "interventions:refer": (f"{P}/interventies/aanmelden/", REFERRERS, True),
+    # Herstelbemiddeling: the prison side in the dossier, the mediation organisation's pages
+    "mediation:dossier": (f"{P}/herstelbemiddeling/", STAFF, True),
+    "mediation:refer": (f"{P}/herstelbemiddeling/aanmelden/", REFERRERS, True),
+    "mediation:court_add": (f"{P}/herstelbemiddeling/mediation-in-strafzaken/", STAFF, True),
+    "mediation:court_end": (f"{P}/herstelbemiddeling/mediation-in-strafzaken/{{court}}/afgerond/",
+                            STAFF, True),
+    "mediation:workbench": ("/bemiddeling/", MEDIATORS, True),
+    "mediation:reminders": ("/bemiddeling/herinneringen/", MEDIATORS, True),
+    "mediation:dashboard": ("/bemiddeling/cijfers/", FIGURES, False),
+    "mediation:register": ("/bemiddeling/zaken/", MEDIATORS, True),
+    "mediation:case_add": ("/bemiddeling/zaken/nieuw/", MEDIATORS, True),
+    "mediation:case": (f"{C}/", MEDIATORS, True),
+    "mediation:case_step": (f"{C}/stap/reassign/", MEDIATORS, True),
+    "mediation:reopen": (f"{C}/heropenen/", MEDIATORS, True),
+    "mediation:case_edit": (f"{C}/gegevens/", NOBODY, True),
+    "mediation:party_add": (f"{C}/partijen/nieuw/", NOBODY, True),
+    "mediation:party_edit": (f"{C}/partijen/{{party}}/", NOBODY, True),
+    "mediation:conversation_add": (f"{C}/gesprekken/nieuw/", NOBODY, True),
+    "mediation:message_add": (f"{C}/brieven/nieuw/", NOBODY, True),
+    "mediation:condition_add": (f"{C}/voorwaarden/nieuw/", NOBODY, True),
+    "mediation:court_list": ("/bemiddeling/mediation-in-strafzaken/", MEDIATORS, True),
+    "mediation:court_new": ("/bemiddeling/mediation-in-strafzaken/nieuw/", MEDIATORS, True),
+    "mediation:court_close": ("/bemiddeling/mediation-in-strafzaken/{court}/afgerond/",
+                              MEDIATORS, True),
     # Imports (the test KIND `test-widgets` needs reference.manage) and reports
     "imports:index": ("/importeren/", IMPORTERS, False),
     "imports:kind": ("/importeren/test-widgets/", ADMIN, False),
@@ -158,8 +191,19 @@ WEB_POST = {
         ("interventions:session", HC), ("interventions:enrolment_step", DECIDERS),
         ("interventions:enrolment_certificate", HC), ("interventions:enrolment_content", HC),
         ("interventions:enrolment_goal", GOAL_WORKERS), ("interventions:refer", REFERRERS),
+        ("mediation:refer", REFERRERS), ("mediation:court_add", STAFF),
+        ("mediation:court_end", STAFF), ("mediation:case_add", MEDIATORS),
+        ("mediation:case_step", MEDIATORS), ("mediation:reopen", MEDIATORS),
+        ("mediation:court_new", MEDIATORS), ("mediation:court_close", MEDIATORS),
+        ("mediation:case_edit", NOBODY), ("mediation:party_add", NOBODY),
+        ("mediation:party_edit", NOBODY), ("mediation:conversation_add", NOBODY),
+        ("mediation:message_add", NOBODY), ("mediation:condition_add", NOBODY),
     ]
 }
+# The compartment's pages, for the mediator on the case (the matrix data's `matrix-mediator`).
+COMPARTMENT = ["mediation:case_edit", "mediation:party_add", "mediation:party_edit",
+               "mediation:conversation_add", "mediation:message_add",
+               "mediation:condition_add"]
 API = {
     "api:api-root": ("/api/", ALL),
     "api:schema": ("/api/schema/", ALL),
@@ -185,6 +229,14 @@ API = {
     "api:edition-detail": ("/api/editions/ED-MATRIX/", STAFF),
     "api:enrolment-list": ("/api/enrolments/", ENROLMENT_READERS),
     "api:enrolment-detail": ("/api/enrolments/E-MATRIX/", STAFF),
+    "api:mediation-referral-list": ("/api/mediation/referrals/", STAFF),
+    "api:mediation-referral-detail": ("/api/mediation/referrals/HB-MATRIX/", STAFF),
+    "api:mediation-case-list": ("/api/mediation/cases/", MEDIATORS),
+    "api:mediation-case-detail": ("/api/mediation/cases/HB-MATRIX/", MEDIATORS),
+    "api:mediation-case-parties": ("/api/mediation/cases/HB-MATRIX/parties/", NOBODY),
+    "api:mediation-court-mediation-list": ("/api/mediation/court-mediations/", MEDIATORS),
+    "api:mediation-court-mediation-detail": ("/api/mediation/court-mediations/{court}/",
+                                             MEDIATORS),
     "api:import-runs": ("/api/imports/", IMPORTERS),
     "api:reports": ("/api/reports/", REPORT_USERS),
     "api:report": ("/api/reports/test-widgets/", REPORT_USERS),
@@ -212,6 +264,16 @@ API_WRITE = {
     "api:enrolment-steps": ("post", "/api/enrolments/E-MATRIX/steps/", DECIDERS),
     "api:enrolment-certificate": ("post", "/api/enrolments/E-MATRIX/certificate/", HC),
     "api:enrolment-goal": ("post", "/api/enrolments/E-MATRIX/goal/", GOAL_WORKERS),
+    "api:mediation-referral-list": ("post", "/api/mediation/referrals/", REFERRERS),
+    "api:mediation-case-list": ("post", "/api/mediation/cases/", MEDIATORS),
+    "api:mediation-case-detail": ("patch", "/api/mediation/cases/HB-MATRIX/", MEDIATORS),
+    "api:mediation-case-steps": ("post", "/api/mediation/cases/HB-MATRIX/steps/", MEDIATORS),
+    "api:mediation-case-reopen": ("post", "/api/mediation/cases/HB-MATRIX/reopen/", MEDIATORS),
+    "api:mediation-case-parties": ("post", "/api/mediation/cases/HB-MATRIX/parties/", NOBODY),
+    "api:mediation-court-mediation-list": ("post", "/api/mediation/court-mediations/",
+                                           MEDIATORS),
+    "api:mediation-court-mediation-end": ("post", "/api/mediation/court-mediations/{court}/end/",
+                                          MEDIATORS),
 }
 # Endpoints that only accept POST: (path, body, content type, roles allowed)
 API_POST = {
@@ -245,9 +307,13 @@ def dossier(request):
     if "db" not in request.fixturenames and "transactional_db" not in request.fixturenames:
         return {}
     request.getfixturevalue("db")
+    from herstelpad.participants.models import Participant
     from tests.dossier import make_dossier_for_matrix
+    from tests.mediation.helpers import make_matrix_mediation
 
-    return make_dossier_for_matrix()
+    ids = make_dossier_for_matrix()
+    ids.update(make_matrix_mediation(Participant.objects.get(ref="P-MATRIX")))
+    return ids
 
 
 def _path(path, db=None):
@@ -345,6 +411,23 @@ def test_anonymous_api_write_is_refused(client, db, dossier, name):
     response = getattr(client, method)(path.format(**dossier), {},
                                        content_type="application/json")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("name", COMPARTMENT)
+def test_compartment_opens_for_the_mediator_on_the_case(client, db, dossier, name):
+    client.force_login(dossier["mediator"])
+    assert client.get(WEB[name][0].format(**dossier)).status_code == 200, name
+    assert client.post(WEB[name][0].format(**dossier), {}).status_code == 400, name
+
+
+def test_compartment_api_opens_for_the_mediator_on_the_case(client, db, dossier):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=dossier["mediator"])
+    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    path = API["api:mediation-case-parties"][0]
+    assert client.get(path, **auth).status_code == 200
+    assert client.post(path, {}, content_type="application/json", **auth).status_code == 400
 
 
 def test_every_url_is_in_the_matrix():

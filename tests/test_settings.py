@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_settings(env: dict, code: str = "print('ok')") -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items()
                 if k not in {"SECRET_KEY", "DEBUG", "HERSTELPAD_ENV", "DJANGO_SETTINGS_MODULE",
-                              "DATABASE_URL"}}
+                              "DATABASE_URL", "HERSTELPAD_MEDIATION_KEY"}}
     full_env.update(env)
     full_env["DJANGO_SETTINGS_MODULE"] = "herstelpad.settings"
     script = "import django; django.setup(); from django.conf import settings; " + code
@@ -22,6 +22,8 @@ def run_settings(env: dict, code: str = "print('ok')") -> subprocess.CompletedPr
 
 
 GOOD_KEY = "k" + "x7Qp2vLm9Tz4Rb8Wc1Ny6Hd3Fs5Gj0Ka" * 2
+# A valid Fernet key (32 bytes, URL-safe base64) for the sealed mediation compartment.
+GOOD_MEDIATION_KEY = "bWVkaWF0aW9uLWNvbXBhcnRtZW50LXRlc3Qta2V5ISE="
 
 
 def test_production_refuses_the_insecure_default_key():
@@ -44,6 +46,7 @@ def test_production_refuses_debug():
 def test_production_starts_with_a_good_key(tmp_path):
     result = run_settings(
         {"HERSTELPAD_ENV": "production", "SECRET_KEY": GOOD_KEY,
+         "HERSTELPAD_MEDIATION_KEY": GOOD_MEDIATION_KEY,
          "ALLOWED_HOSTS": "herstelpad.example", "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"},
         "print(settings.DEBUG, settings.ALLOWED_HOSTS, settings.REQUIRE_2FA, "
         "settings.SESSION_COOKIE_SECURE)",

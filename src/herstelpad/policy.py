@@ -80,6 +80,24 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # participant record consent, objection and withdrawal.
     "consent.view": PRISON_STAFF | {Role.AFTERCARE_COORDINATOR},
     "consent.manage": frozenset({Role.CASEMANAGER, Role.HERSTELCONSULENT, Role.UNIT_HEAD}),
+    # Victim–offender mediation (herstelbemiddeling, issue 6). Scope rules: `_scope_mediation_*`.
+    # Prison staff: the dossier tab and the referral-status API — facts only, and only what the
+    # participant agreed to share (`mediation_sharing`); otherwise only the referrer sees that
+    # the referral was received.
+    "mediation.status": PRISON_STAFF,
+    # Refer a participant from the dossier (a chaplain or re-integration trainer refers through
+    # one of these roles, or contacts the mediation organisation, which registers it).
+    "mediation.refer": frozenset({Role.CASEMANAGER, Role.MENTOR, Role.HERSTELCONSULENT}),
+    # Register a running court mediation (mediation in strafzaken) from the dossier.
+    "mediation.court": PRISON_STAFF,
+    # The mediation organisation's case management: register, workbench, case pages, steps,
+    # court mediations. The sealed compartment of a case opens only for the mediators on it.
+    "mediation.work": frozenset({Role.MEDIATOR}),
+    # Import the mediation organisation's case register (INTERCHANGE §2.3).
+    "mediation.import": frozenset({Role.MEDIATOR}),
+    # The sector's figures (reports §3.4–§3.8 and the dashboard): aggregates only.
+    "mediation.figures": frozenset({Role.MEDIATOR, Role.UNIT_HEAD, Role.HERSTELCONSULENT,
+                                    Role.RESEARCHER, Role.FUNCTIONAL_ADMIN}),
     # Imports: the door (upload page, API, history). Each KIND declares its own, narrower
     # permission; a user sees only the KINDs whose permission they hold.
     "imports.use": ALL_ROLES - {Role.RESEARCHER, Role.AUDITOR},
@@ -378,6 +396,18 @@ def _staff_only(path: str):
 
 def _scope_participants(user, qs):
     condition = _participant_condition(user)
+    if condition is None and has_perm(user, "mediation.work"):
+        # Mediators see who a case of their organisation is about (name and number, on the
+        # mediation pages); they have no dossier access (no `participants.view`).
+        from django.db.models import Exists, OuterRef
+
+        from herstelpad.mediation.models import MediationCase
+
+        organisation_id = _mediation_organisation_id(user)
+        if organisation_id is None:
+            return qs.none()
+        return qs.filter(Exists(MediationCase.objects.filter(
+            participant_id=OuterRef("pk"), organisation_id=organisation_id)))
     return qs.none() if condition is None else qs.filter(condition)
 
 
@@ -629,6 +659,99 @@ def import_scope_values(user, kind: str) -> dict[str, set[str]] | None:
                                 .values_list("code", flat=True)),
             "institution": set(Institution.objects.filter(pk__in=visible_institution_ids(user))
                                .values_list("code", flat=True))}
+# --- Victim–offender mediation (issue 6) ---------------------------------------------------
+#
+# Mediators (role mediator, in an organisation of type `mediation`) see the cases of their
+# organisation: the process facts (dates, channel, codes, phase) of every case, so that they
+# can register, spot duplicates, assign and take over. The **sealed compartment** of a case —
+# parties (victim and surviving-relative identities, contact details), the conversation log,
+# letters and messages, conditions, contact moments, the reasons given for steps and the
+# case's own sealed notes — opens only for the mediators **on that case** (a `CaseMediator`
+# without an end date). There is no coordinator who sees every compartment: a coordinator who
+# needs one assigns themself, which is a recorded step.
+# Prison staff (who see the participant, see `_participant_condition`) see a case only when
+# the participant agreed to share it (`mediation_sharing` in force for the case's
+# organisation and the case — the same rule as `consent.services.in_force`), or when they
+# referred it themselves (then only that it was received). They see its steps only as phases
+# (the prison-side service reads action, state and date, never the sealed reasons), and never
+# the compartment. Court mediations: mediators, and prison staff who see the participant.
+# Every other role sees nothing of mediation except the figures (reports, aggregates only).
+
+
+def _mediation_organisation_id(user) -> int | None:
+    """The user's organisation when it is a mediation organisation (read once per user)."""
+    cached = getattr(user, "_policy_mediation_organisation", False)
+    if cached is False:
+        from herstelpad.organisations.models import Organisation
+
+        cached = (Organisation.objects.filter(pk=user.organisation_id, type="mediation")
+                  .values_list("pk", flat=True).first()
+                  if getattr(user, "organisation_id", None) else None)
+        user._policy_mediation_organisation = cached
+    return cached
+
+
+def _on_case(user, path: str):
+    """Q: the user is a mediator on the case at `path` (the compartment's key)."""
+    from django.db.models import Exists, OuterRef
+
+    from herstelpad.mediation.models import CaseMediator
+
+    return models.Q(Exists(CaseMediator.objects.filter(
+        case_id=OuterRef(path), user_id=user.pk, ended_on__isnull=True)))
+
+
+def _scope_mediation_cases(user, qs):
+    if has_perm(user, "mediation.work"):
+        organisation_id = _mediation_organisation_id(user)
+        return qs.none() if organisation_id is None else qs.filter(
+            organisation_id=organisation_id)
+    if has_perm(user, "mediation.status"):
+        from herstelpad.mediation.sharing import shared_with_prison
+
+        return _through_participant(user, qs, "participant_id").filter(
+            models.Q(referred_by_id=user.pk) | shared_with_prison())
+    return qs.none()
+
+
+def _mediation_compartment(path: str):
+    def rule(user, qs):
+        if not has_perm(user, "mediation.work") or _mediation_organisation_id(user) is None:
+            return qs.none()
+        return qs.filter(_on_case(user, path))
+
+    return rule
+
+
+def _scope_case_steps(user, qs):
+    if has_perm(user, "mediation.work"):
+        return _mediation_compartment("case_id")(user, qs)
+    if has_perm(user, "mediation.status"):
+        from django.db.models import Exists, OuterRef
+
+        from herstelpad.mediation.models import MediationCase
+        from herstelpad.mediation.sharing import shared_with_prison
+
+        shared = _through_participant(user, MediationCase.objects.filter(pk=OuterRef("case_id")),
+                                      "participant_id").filter(shared_with_prison())
+        return qs.filter(Exists(shared))
+    return qs.none()
+
+
+def _scope_case_mediators(user, qs):
+    if has_perm(user, "mediation.work"):
+        organisation_id = _mediation_organisation_id(user)
+        return qs.none() if organisation_id is None else qs.filter(
+            case__organisation_id=organisation_id)
+    return qs.none()
+
+
+def _scope_court_mediations(user, qs):
+    if has_perm(user, "mediation.work"):
+        return qs if _mediation_organisation_id(user) is not None else qs.none()
+    if has_perm(user, "mediation.court"):
+        return _through_participant(user, qs, "participant_id")
+    return qs.none()
 
 
 SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
@@ -655,6 +778,15 @@ SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "plans.strengthsentry": _staff_only("participant_id"),
     "plans.review": _staff_only("participant_id"),
     "consent.consent": _scope_consent,
+    "mediation.mediationcase": _scope_mediation_cases,
+    "mediation.casemediator": _scope_case_mediators,
+    "mediation.casestep": _scope_case_steps,
+    "mediation.party": _mediation_compartment("case_id"),
+    "mediation.conversation": _mediation_compartment("case_id"),
+    "mediation.message": _mediation_compartment("case_id"),
+    "mediation.condition": _mediation_compartment("case_id"),
+    "mediation.contactmoment": _mediation_compartment("case_id"),
+    "mediation.courtmediation": _scope_court_mediations,
     "imports.importrun": _scope_import_runs,
     "interventions.edition": _scope_editions,
     "interventions.session": _scope_sessions,

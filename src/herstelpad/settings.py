@@ -10,6 +10,12 @@ Environment variables:
   HERSTELPAD_HOME  folder holding var/ (database, uploads); default the source checkout
   HERSTELPAD_REQUIRE_2FA  true/false; default true in production, false in development
   HERSTELPAD_AUDIT_KEY    key for the audit trail's HMAC chain; default derived from SECRET_KEY
+  HERSTELPAD_MEDIATION_KEY  Fernet key(s) of the sealed mediation compartment (victim data),
+                   comma-separated: the first encrypts, every key decrypts (rotation: put the new
+                   key first, run `herstelpad mediation rekey`, then drop the old one). Required
+                   in production. In development and tests a key is derived from SECRET_KEY
+                   with its own salt (`herstelpad-mediation-compartment`), so a development
+                   database is readable only with the same SECRET_KEY.
 """
 
 from __future__ import annotations
@@ -102,6 +108,7 @@ INSTALLED_APPS = [
     "herstelpad.consent",
     # After the dossier apps: its demo enrols the demo participants.
     "herstelpad.interventions",
+    "herstelpad.mediation",
     "herstelpad.imports",
     "herstelpad.reports",
     "herstelpad.web",
@@ -319,6 +326,37 @@ TASKS = {
 
 # --- Audit ----------------------------------------------------------------------------------
 AUDIT_KEY = os.environ.get("HERSTELPAD_AUDIT_KEY", "")
+
+# --- The sealed mediation compartment ------------------------------------------------------
+# Victim data of herstelbemiddeling is encrypted at rest (Fernet) with keys from the
+# environment, never from the database. See `herstelpad.mediation.crypto`.
+MEDIATION_KEYS = env_list("HERSTELPAD_MEDIATION_KEY", "")
+
+
+def _check_fernet_key(position: int, key: str) -> None:
+    import base64
+    import binascii
+
+    try:
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        # Never echo the key itself.
+        raise ImproperlyConfigured(
+            f"HERSTELPAD_MEDIATION_KEY: key number {position} is not a Fernet key (32 bytes, "
+            "URL-safe base64). Make one with: python -c \"from cryptography.fernet import "
+            "Fernet; print(Fernet.generate_key().decode())\"")
+
+
+for _position, _key in enumerate(MEDIATION_KEYS, start=1):
+    _check_fernet_key(_position, _key)
+if PRODUCTION and not MEDIATION_KEYS:
+    raise ImproperlyConfigured(
+        "HERSTELPAD_ENV=production refuses to start without HERSTELPAD_MEDIATION_KEY: the "
+        "mediation compartment (victim data) is encrypted with a key from the environment. "
+        "Make one with: python -c \"from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())\" and keep it outside the database.")
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

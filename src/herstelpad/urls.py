@@ -12,6 +12,7 @@ urlpatterns = [
     path("deelnemers/<str:ref>/", include("herstelpad.plans.urls")),
     path("deelnemers/", include("herstelpad.consent.urls")),
     path("", include("herstelpad.interventions.urls")),
+    path("", include("herstelpad.mediation.urls")),
     path("importeren/", include("herstelpad.imports.urls")),
     path("rapporten/", include("herstelpad.reports.urls")),
     path("api/", include("herstelpad.api.urls")),

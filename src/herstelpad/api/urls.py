@@ -5,6 +5,7 @@ from rest_framework import routers
 from herstelpad.api import views
 from herstelpad.participants.api import ParticipantViewSet, StayViewSet
 from herstelpad.consent.api import ConsentViewSet
+from herstelpad.mediation.api import CaseViewSet, CourtMediationViewSet, ReferralViewSet
 from herstelpad.plans.api import GoalViewSet, PlanViewSet
 from herstelpad.imports import api as imports_api
 from herstelpad.interventions.api import EditionViewSet, EnrolmentViewSet, InterventionViewSet
@@ -40,6 +41,10 @@ router.register("goals", GoalViewSet, basename="goal")
 router.register("interventions", InterventionViewSet, basename="intervention")
 router.register("editions", EditionViewSet, basename="edition")
 router.register("enrolments", EnrolmentViewSet, basename="enrolment")
+router.register("mediation/referrals", ReferralViewSet, basename="mediation-referral")
+router.register("mediation/cases", CaseViewSet, basename="mediation-case")
+router.register("mediation/court-mediations", CourtMediationViewSet,
+                basename="mediation-court-mediation")
 
 app_name = "api"
 urlpatterns = [

@@ -41,6 +41,11 @@ def _has_reports(user) -> bool:
     return bool(reports_for(user))
 
 
+def _not_a_mediator(user) -> bool:
+    # Mediators reach the figures from their workbench; one menu item is enough.
+    return not policy.has_perm(user, "mediation.work")
+
+
 MAIN_MENU: list[NavItem] = [
     NavItem("home", _("Start"), "web:home", "home.view"),
     NavItem("participants", _("Deelnemers"), "participants:caseload", "participants.view",
@@ -53,6 +58,12 @@ MAIN_MENU: list[NavItem] = [
               "deelname.")),
     NavItem("aftercare", _("Nazorg"), "participants:aftercare_list", "aftercare.view",
             _("Inwoners van uw gemeente in detentie en hun doelen op de basisvoorwaarden.")),
+    NavItem("mediation", _("Herstelbemiddeling"), "mediation:workbench", "mediation.work",
+            _("Uw zaken, herinneringen, aanmeldingen registreren en toewijzen.")),
+    NavItem("mediation_figures", _("Cijfers herstelbemiddeling"), "mediation:dashboard",
+            "mediation.figures",
+            _("Aanmeldingen, uitkomsten en doorlooptijden per jaar en per inrichting."),
+            _not_a_mediator),
     NavItem("reports", _("Rapportages"), "reports:index", "reports.use",
             _("Cijfers per periode en inrichting, met grafiek en download."), _has_reports),
     NavItem("imports", _("Importeren"), "imports:index", "imports.use",
