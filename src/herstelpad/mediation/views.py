@@ -308,22 +308,29 @@ def case_edit(request, ref):
     case = get_case(request, ref)
     services.require_on_case(request.user, case)
     initial = {name: getattr(case, name) for name in services.EDITABLE}
-    initial["version"] = case.version
-    form = forms.CaseEditForm(request.POST or None, initial=initial)
+    return _versioned_edit(
+        request, case, forms.CaseEditForm, initial, case.version,
+        lambda version, data: services.update_case(
+            case, actor=request.user, expected_version=version, **data),
+        _("Gegevens van zaak %(ref)s"), _("De gegevens van de zaak zijn opgeslagen."))
+
+
+@sensitive_variables()
+def _versioned_edit(request, case, form_class, initial, version, call, title, done):
+    """An edit form of a record that carries a version (concurrent edits are refused)."""
+    form = form_class(request.POST or None, initial={**initial, "version": version})
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             data = dict(form.cleaned_data)
-            version = data.pop("version")
-            result, status = run(form, lambda: services.update_case(
-                case, actor=request.user, expected_version=version, **data))
+            expected = data.pop("version")
+            result, status = run(form, lambda: call(expected, data))
             if result is not None:
-                return _done(request, _("De gegevens van de zaak zijn opgeslagen."),
-                             reverse("mediation:case", args=[ref]))
+                return _done(request, done, reverse("mediation:case", args=[case.ref]))
     return render(request, FORM, _case_context(
-        request, case, form=form, title=_("Gegevens van zaak %(ref)s") % {"ref": case.ref},
-        submit=_("Opslaan"), cancel=reverse("mediation:case", args=[ref])), status=status)
+        request, case, form=form, title=title % {"ref": case.ref}, submit=_("Opslaan"),
+        cancel=reverse("mediation:case", args=[case.ref])), status=status)
 
 
 @sensitive_variables()
@@ -364,22 +371,11 @@ def party_edit(request, ref, pk):
     services.require_on_case(request.user, case)
     party = get_object_or_404(policy.scope(request.user, Party.objects.filter(case=case)), pk=pk)
     initial = {name: getattr(party, name) for name in ("side", "kind", *services.PARTY_FIELDS)}
-    initial["version"] = party.version
-    form = forms.PartyEditForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            version = data.pop("version")
-            result, status = run(form, lambda: services.update_party(
-                party, actor=request.user, expected_version=version, **data))
-            if result is not None:
-                return _done(request, _("De partij is bijgewerkt."),
-                             reverse("mediation:case", args=[ref]))
-    return render(request, FORM, _case_context(
-        request, case, form=form, title=_("Partij wijzigen — zaak %(ref)s") % {"ref": case.ref},
-        submit=_("Opslaan"), cancel=reverse("mediation:case", args=[ref])), status=status)
+    return _versioned_edit(
+        request, case, forms.PartyEditForm, initial, party.version,
+        lambda version, data: services.update_party(
+            party, actor=request.user, expected_version=version, **data),
+        _("Partij wijzigen — zaak %(ref)s"), _("De partij is bijgewerkt."))
 
 
 @policy.requires("mediation.work")
