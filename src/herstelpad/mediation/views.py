@@ -43,6 +43,17 @@ SEALED_POST = ("referrer_name", "referrer_contact", "contact_person", "matter", 
                "location", "attendees", "support_persons", "interpreter_language", "note")
 
 
+def sealed_form(permission: str):
+    """The decorators of every form page that may carry sealed (victim) values: the policy's
+    permission, sealed POST fields and local variables kept out of error reports, GET/POST only."""
+    def decorate(view):
+        view = require_http_methods(["GET", "POST"])(view)
+        view = sensitive_variables()(view)
+        view = sensitive_post_parameters(*SEALED_POST)(view)
+        return policy.requires(permission)(view)
+    return decorate
+
+
 def run(form, call):
     """Call a service; put its errors on the form. (result, status)."""
     try:
@@ -77,10 +88,7 @@ def dossier_tab(request, ref):
         can_court=policy.has_perm(user, "mediation.court"), today=services.today()))
 
 
-@policy.requires("mediation.refer")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.refer")
 def refer(request, ref):
     participant = dossier.get_participant(request, ref)
     form = forms.ReferForm(request.POST or None)
@@ -109,10 +117,7 @@ def refer(request, ref):
         submit=_("Aanmelden"), cancel=reverse("mediation:dossier", args=[ref])), status=status)
 
 
-@policy.requires("mediation.court")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.court")
 def court_add(request, ref):
     participant = dossier.get_participant(request, ref)
     form = forms.CourtForm(request.POST or None, initial={"started_on": services.today()})
@@ -211,10 +216,7 @@ def case_register(request):
         "today": services.today()})
 
 
-@policy.requires("mediation.work")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.work")
 def case_add(request):
     form = forms.CaseForm(request.POST or None, initial={"received_on": services.today()})
     status, duplicates = 200, []
@@ -268,10 +270,7 @@ def case_detail(request, ref):
         current_mediators=[m for m in mediators if m.ended_on is None]))
 
 
-@policy.requires("mediation.work")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.work")
 def case_step(request, ref, action):
     case = get_case(request, ref)
     if action not in wf.ACTIONS or action == wf.REGISTER:
@@ -300,10 +299,7 @@ def case_step(request, ref, action):
         submit=_("Vastleggen"), cancel=reverse("mediation:case", args=[ref])), status=status)
 
 
-@policy.requires("mediation.work")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.work")
 def case_edit(request, ref):
     case = get_case(request, ref)
     services.require_on_case(request.user, case)
@@ -350,10 +346,7 @@ def _compartment_form(request, ref, form_class, call, title, done, *, initial=No
         cancel=reverse("mediation:case", args=[ref])), status=status)
 
 
-@policy.requires("mediation.work")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.work")
 def party_add(request, ref):
     return _compartment_form(
         request, ref, forms.PartyForm,
@@ -362,10 +355,7 @@ def party_add(request, ref):
         initial={"side": "victim", "kind": "victim"})
 
 
-@policy.requires("mediation.work")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.work")
 def party_edit(request, ref, pk):
     case = get_case(request, ref)
     services.require_on_case(request.user, case)
@@ -378,10 +368,7 @@ def party_edit(request, ref, pk):
         _("Partij wijzigen — zaak %(ref)s"), _("De partij is bijgewerkt."))
 
 
-@policy.requires("mediation.work")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.work")
 def conversation_add(request, ref):
     return _compartment_form(
         request, ref, forms.ConversationForm,
@@ -389,10 +376,7 @@ def conversation_add(request, ref):
         _("Gesprek vastleggen — zaak %(ref)s"), _("Het gesprek is vastgelegd."))
 
 
-@policy.requires("mediation.work")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.work")
 def message_add(request, ref):
     return _compartment_form(
         request, ref, forms.LetterForm,
@@ -401,10 +385,7 @@ def message_add(request, ref):
         _("De brief of boodschap is vastgelegd."))
 
 
-@policy.requires("mediation.work")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.work")
 def condition_add(request, ref):
     return _compartment_form(
         request, ref, forms.ConditionForm,
@@ -412,10 +393,7 @@ def condition_add(request, ref):
         _("Voorwaarde vastleggen — zaak %(ref)s"), _("De voorwaarde is vastgelegd."))
 
 
-@policy.requires("mediation.work")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.work")
 def case_reopen(request, ref):
     case = get_case(request, ref)
     previous = services.previous_mediators(case)
@@ -450,10 +428,7 @@ def court_list(request):
         "rows": rows, "labels": codes.labels("offence_categories")})
 
 
-@policy.requires("mediation.work")
-@sensitive_post_parameters(*SEALED_POST)
-@sensitive_variables()
-@require_http_methods(["GET", "POST"])
+@sealed_form("mediation.work")
 def court_new(request):
     form = forms.CourtNewForm(request.POST or None, initial={"started_on": services.today()})
     status = 200
