@@ -56,6 +56,7 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # a reference cannot have, a reference starting with punctuation (REF_RE); a cell starting
 # like a formula, a control character (the text rules). Two plain searches each: an
 # alternation would be four times slower.
+DIGITS_BAD_RE = re.compile(r"[^0-9\x00-]")
 REF_BAD_CHAR_RE = re.compile(r"[^A-Za-z0-9._:/\x00-]")
 REF_BAD_START_RE = re.compile(r"\x00[._:/-]")
 REF_BAD_STARTS = frozenset("._:/-")
@@ -254,13 +255,20 @@ class Validators:
                 return or_none(cells)
             return refs
         if kind == "date":
-            match, fromiso = DATE_RE.match, date.fromisoformat
+            fromiso, bad_char = date.fromisoformat, DIGITS_BAD_RE.search
 
             def dates(cells):
-                if (required and "" in cells) or not all(map(match, nonempty(cells))):
+                filled = list(nonempty(cells)) if "" in cells else cells
+                if (required and filled is not cells) or not filled:
+                    return None if required else or_none(cells)
+                # YYYY-MM-DD: ten characters, digits but for a dash at the fifth and eighth.
+                joined = "\x00".join(filled)
+                if set(map(len, filled)) != {10} or bad_char(joined) \
+                        or joined.count("-") != 2 * len(filled) \
+                        or set(joined[4::11]) != {"-"} or set(joined[7::11]) != {"-"}:
                     return None
                 try:
-                    for _value in map(fromiso, nonempty(cells)):
+                    for _value in map(fromiso, filled):
                         pass
                 except ValueError:
                     return None
@@ -280,13 +288,20 @@ class Validators:
             if kind == "year":
                 low = 1900 if low is None else low
                 high = self.today_year if high is None else high
-            match = INT_RE.match
+            bad_char = DIGITS_BAD_RE.search
 
             def ints(cells):
                 empty = "" in cells
-                if (required and empty) or not all(map(match, nonempty(cells))):
+                filled = list(nonempty(cells)) if empty else cells
+                # Digits and a sign only, at most 12 characters: int() then accepts exactly
+                # what INT_RE does (a leading minus, then digits).
+                if (required and empty) or max(map(len, filled), default=0) > 12 \
+                        or bad_char("\x00".join(filled)):
                     return None
-                numbers = list(map(int, nonempty(cells)))
+                try:
+                    numbers = list(map(int, filled))
+                except ValueError:
+                    return None
                 if numbers and ((low is not None and min(numbers) < low)
                                 or (high is not None and max(numbers) > high)):
                     return None
