@@ -241,7 +241,7 @@ class Validators:
         def or_none(cells):
             return [c or None for c in cells] if "" in cells else cells
 
-        # Reference and text columns are checked with one regular-expression search over the
+        # Reference, date, integer and text columns are checked with a few searches over the
         # column's cells joined by NUL, which no cell can contain (such files are refused).
         if kind == "ref":
             bad_char, bad_start = REF_BAD_CHAR_RE.search, REF_BAD_START_RE.search
