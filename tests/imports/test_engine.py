@@ -58,6 +58,36 @@ def test_changed_rows_are_updated_and_their_version_raised(do_import):
     assert Widget.objects.get(ref="W1").version == 1
 
 
+def test_new_rows_beside_unchanged_ones_are_inserted_alone(do_import):
+    # Nothing to update: the engine inserts only the keys not stored yet (no ON CONFLICT).
+    do_import(csv_bytes([widget_row(i) for i in range(5)]))
+    before = list(Widget.objects.order_by("ref").values())
+    result = do_import(csv_bytes([widget_row(i) for i in range(8)]))
+    assert result.counts.as_dict() == {"created": 3, "updated": 0, "unchanged": 5}
+    assert list(Widget.objects.filter(ref__in=["W0", "W1", "W2", "W3", "W4"])
+                .order_by("ref").values()) == before
+    assert Widget.objects.count() == 8
+
+
+def test_a_key_stored_since_the_count_falls_back_to_the_upsert(do_import, monkeypatch):
+    # Another transaction stores a key between the count and the insert: the plain INSERT
+    # meets the unique key, and the upsert runs instead, so the import still succeeds.
+    do_import(csv_bytes([widget_row(1, amount="7")]))
+    real_fetch = engine.Stage.fetch
+
+    def fetch(self, sql, params=()):
+        rows = real_fetch(self, sql, params)
+        if sql.startswith("SELECT COUNT(*), COUNT(x.") and "testapp_widget" in sql:
+            return [(rows[0][0], 0, 0)]  # as if W1 had not existed when counted
+        return rows
+
+    monkeypatch.setattr(engine.Stage, "fetch", fetch)
+    result = do_import(csv_bytes([widget_row(1, amount="8"), widget_row(2)]))
+    assert result.ok and result.written
+    assert Widget.objects.get(ref="W1").amount == 8
+    assert Widget.objects.count() == 2
+
+
 def test_dry_run_counts_and_writes_nothing(do_import):
     result = do_import(csv_bytes([widget_row(i) for i in range(10)]), dry_run=True)
     assert result.ok and not result.written
