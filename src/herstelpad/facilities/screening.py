@@ -92,7 +92,7 @@ class Result:
 def _reason_order_cached() -> tuple[str, ...]:
     from herstelpad.reference.models import Code
 
-    codes = tuple(Code.objects.of("exclusion_reasons").order_by("order", "code")
+    codes = tuple(Code.objects.of("exclusion_reasons").order_by("position", "code")
                   .values_list("code", flat=True))
     return codes or REASON_ORDER_FALLBACK
 
