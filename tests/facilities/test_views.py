@@ -238,6 +238,57 @@ def test_withdraw_and_reopen(team):
     assert candidate.state == "open"
 
 
+def test_exception_on_a_soft_criterion(make_user, client):
+    user = make_user(Role.CASEMANAGER, institutions=("FAC-COMPAGNIE",))
+    client.force_login(user)
+    candidate = _refer(facility=institution("FAC-COMPAGNIE"), regime="basic",
+                       dutch_proficiency="sufficient", sentence_end_on=days_ago(-300),
+                       municipality="")
+    assert candidate.screening_outcome == "other"
+    url = f"/voorzieningen/kandidaten/{candidate.ref}/uitzondering/"
+    page = _text(client.get(url))
+    assert "Gepromoveerd naar het plusprogramma" in page and "Mannen" not in page
+    response = client.post(url, {"criterion": "", "reason": ""})
+    assert response.status_code == 400 and _field_error(response, "reason")
+    criterion = candidate.criterion_set.criteria.get(kind="regime")
+    assert client.post(url, {"criterion": criterion.pk,
+                             "reason": "Gedrag in de PI rechtvaardigt het"}).status_code == 302
+    candidate.refresh_from_db()
+    assert candidate.screening_outcome == "eligible"
+    page = _text(client.get(f"/voorzieningen/kandidaten/{candidate.ref}/"))
+    assert "uitzondering" in page and "Gedrag in de PI rechtvaardigt het" in page
+
+
+def test_every_team_form_opens_for_the_facility_team(team):
+    """The complement of the access matrix (where no role works at Huis van Herstel): every
+    form of the team opens (200) and refuses an empty submission (400)."""
+    open_candidate = _refer()
+    approved = _advance(_refer(), 6)
+    withdrawn = _refer()
+    services.withdraw(withdrawn, actor=None, expected_version=withdrawn.version,
+                      on=days_ago(1))
+    stay = _placed(team.user)
+    temporary = services.temporary_return(stay, actor=None, left_on=days_ago(3),
+                                          planned_return_on=days_ago(-3), reason="Time-out",
+                                          decided_by="directeur")
+    urls = [f"/voorzieningen/kandidaten/{open_candidate.ref}/{p}/"
+            for p in ("besluit", "terugtrekken", "voorscan", "uitzondering")]
+    urls += [f"/voorzieningen/kandidaten/{approved.ref}/plaatsen/",
+             f"/voorzieningen/kandidaten/{withdrawn.ref}/heropenen/",
+             "/voorzieningen/FAC-HVH/kandidaten/nieuw/"]
+    urls += [f"/voorzieningen/verblijven/{stay.ref}/{p}/" for p in (
+        "terugplaatsen", "vertrek", f"tijdelijk-terug/{temporary.pk}/terugkeer")]
+    for url in urls:
+        assert team.get(url).status_code == 200, url
+        assert team.post(url, {}).status_code == 400, url
+    # An empty trial period is valid: it ends the trial period.
+    url = f"/voorzieningen/verblijven/{stay.ref}/proefperiode/"
+    assert team.get(url).status_code == 200 and team.post(url, {}).status_code == 302
+    services.end_temporary_return(temporary, actor=None, returned_on=days_ago(1))
+    url = f"/voorzieningen/verblijven/{stay.ref}/tijdelijk-terug/"
+    assert team.get(url).status_code == 200 and team.post(url, {}).status_code == 400
+
+
 # --- The pre-scan -------------------------------------------------------------------------------
 
 def test_prescan_form_has_only_partner_answer_and_date(team):

@@ -75,6 +75,11 @@ def run(form, call):
         return None, 400
 
 
+def _posted(request):
+    """The submitted data on a POST (an empty POST is still a submission), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _deny(request, permission: str):
     audit.record_denied_request(request, permission)
     raise PermissionDenied(permission)
@@ -374,7 +379,7 @@ def decide(request, ref):
     _require_action(request, candidate, "decide")
     step = candidate.step
     decider = step.get_decider_display() if step else ""
-    form = forms.DecisionForm(request.POST or None, initial={
+    form = forms.DecisionForm(_posted(request), initial={
         "on": _today(), "version": candidate.version, "decider": decider})
     status = 200
     if request.method == "POST":
@@ -404,7 +409,7 @@ def withdraw(request, ref):
     user = request.user
     candidate = _candidate(request, ref, purpose="withdraw")
     _require_action(request, candidate, "withdraw")
-    form = forms.WithdrawForm(request.POST or None, initial={"on": _today(),
+    form = forms.WithdrawForm(_posted(request), initial={"on": _today(),
                                                              "version": candidate.version})
     status = 200
     if request.method == "POST":
@@ -429,7 +434,7 @@ def reopen(request, ref):
     user = request.user
     candidate = _candidate(request, ref, purpose="reopen")
     _require_action(request, candidate, "reopen")
-    form = forms.ReopenForm(request.POST or None, initial={"on": _today(),
+    form = forms.ReopenForm(_posted(request), initial={"on": _today(),
                                                            "version": candidate.version})
     status = 200
     if request.method == "POST":
@@ -455,7 +460,7 @@ def prescan(request, ref):
     candidate = _candidate(request, ref, purpose="prescan")
     _require_action(request, candidate, "prescan")
     partners = (PrescanPartner.PROBATION,) if user.role == "probation_officer" else None
-    form = forms.PrescanForm(request.POST or None, partners=partners,
+    form = forms.PrescanForm(_posted(request), partners=partners,
                              initial={"answered_on": _today()})
     status = 200
     if request.method == "POST":
@@ -487,7 +492,7 @@ def exception(request, ref):
     failing = [item.rule.id for item in result.results
                if item.status == screening.FAIL and not item.rule.hard]
     criteria = list(Criterion.objects.filter(pk__in=failing).order_by("order", "id"))
-    form = forms.ExceptionForm(request.POST or None, criteria=criteria)
+    form = forms.ExceptionForm(_posted(request), criteria=criteria)
     status = 200
     if request.method == "POST":
         status = 400
@@ -515,7 +520,7 @@ def place(request, ref):
     user = request.user
     candidate = _candidate(request, ref, purpose="place")
     _require_action(request, candidate, "place")
-    form = forms.PlaceForm(request.POST or None, initial={"on": _today(),
+    form = forms.PlaceForm(_posted(request), initial={"on": _today(),
                                                           "version": candidate.version})
     status = 200
     if request.method == "POST":
@@ -558,7 +563,7 @@ def candidate_add(request, code):
     sources = _intake_sources(user, facility)
     if not sources:
         _deny(request, "facilities.refer")
-    form = forms.CandidateForm(request.POST or None, sources=sources,
+    form = forms.CandidateForm(_posted(request), sources=sources,
                                initial={"list_date": _today(), "source": sources[0]})
     status = 200
     if request.method == "POST":
@@ -660,7 +665,7 @@ def trial(request, ref):
     stay = _managed_stay(request, ref)
     current = FacilityStay.objects.filter(stay=stay).values_list("trial_until", flat=True) \
         .first()
-    form = forms.TrialForm(request.POST or None, initial={"trial_until": current})
+    form = forms.TrialForm(_posted(request), initial={"trial_until": current})
     status = 200
     if request.method == "POST":
         status = 400
@@ -679,7 +684,7 @@ def trial(request, ref):
 @require_http_methods(["GET", "POST"])
 def temporary_return(request, ref):
     stay = _managed_stay(request, ref)
-    form = forms.TemporaryReturnForm(request.POST or None, initial={
+    form = forms.TemporaryReturnForm(_posted(request), initial={
         "left_on": _today(), "planned_return_on": _today() + dt.timedelta(days=14)})
     status = 200
     if request.method == "POST":
@@ -707,7 +712,7 @@ def end_temporary_return(request, ref, pk):
     stay = _managed_stay(request, ref)
     temporary = get_object_or_404(policy.scope(request.user, TemporaryReturn.objects.filter(
         stay=stay)), pk=pk)
-    form = forms.EndTemporaryReturnForm(request.POST or None, initial={"returned_on": _today()})
+    form = forms.EndTemporaryReturnForm(_posted(request), initial={"returned_on": _today()})
     status = 200
     if request.method == "POST":
         status = 400
@@ -727,7 +732,7 @@ def end_temporary_return(request, ref, pk):
 @require_http_methods(["GET", "POST"])
 def definitive_return(request, ref):
     stay = _managed_stay(request, ref)
-    form = forms.DefinitiveReturnForm(request.POST or None, initial={
+    form = forms.DefinitiveReturnForm(_posted(request), initial={
         "on": _today(), "version": stay.version})
     status = 200
     if request.method == "POST":
@@ -754,7 +759,7 @@ def definitive_return(request, ref):
 @require_http_methods(["GET", "POST"])
 def outflow(request, ref):
     stay = _managed_stay(request, ref)
-    form = forms.OutflowForm(request.POST or None, initial={"on": _today(),
+    form = forms.OutflowForm(_posted(request), initial={"on": _today(),
                                                             "version": stay.version})
     status = 200
     if request.method == "POST":
@@ -782,8 +787,9 @@ def outflow(request, ref):
 # --- The dashboard --------------------------------------------------------------------------
 
 def _may_see_figures(user, facility) -> bool:
-    return user.role in policy.NATIONAL_ROLES or facility.pk in policy.visible_institution_ids(
-        user)
+    """The facilities whose figures the user may see: as in the reports, the institutions of
+    `policy.visible_institutions` (national roles all)."""
+    return facility.pk in policy.visible_institution_ids(user)
 
 
 def _default_period(today: dt.date) -> tuple[dt.date, dt.date]:
