@@ -55,8 +55,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
-from django.db.models import Count, F, Max, Min, Q, Value
+from django.db import models, transaction
+from django.db.models import Count, F, Max, Min, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -612,9 +612,11 @@ def place(candidate: Candidate, *, actor, expected_version, on: dt.date,
     with transaction.atomic():
         participant = candidate.participant
         if participant is None:
+            given, _space, family = candidate.name.partition(" ")
             participant = Participant.objects.filter(ref=candidate.ref).first() or \
                 participants.create_participant(actor=None, ref=candidate.ref,
-                                                sex=candidate.sex)
+                                                sex=candidate.sex, given_name=given,
+                                                family_name=family)
             candidate.participant = participant
             candidate.save(update_fields=["participant", "updated_at"])
         current = from_stay or (participant.current_stay if participant.current_stay_id
