@@ -733,8 +733,6 @@ def definitive_return(stay: Stay, *, actor, expected_version, on: dt.date, retur
                                          return_reason=return_reason)
         stay.refresh_from_db()
         _record_departure(stay, actor, decided_by=decided_by, on=on, note=note)
-        TemporaryReturn.objects.filter(stay=stay, returned_on__isnull=True).update(
-            returned_on=None)
     return new_stay
 
 
