@@ -61,6 +61,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from herstelpad import policy
+from herstelpad.audit import services as audit
+from herstelpad.audit.models import Action
 from herstelpad.concurrency import check_version, save_versioned
 from herstelpad.facilities import screening, workflows
 from herstelpad.facilities.dbfunctions import DaysBetween
@@ -200,12 +202,16 @@ def set_capacity(facility, *, actor, effective_from: dt.date, places: dict[str, 
         errors["places"] = _("Geef het aantal plaatsen.")
     _raise(errors)
     with transaction.atomic():
-        period, _created = CapacityPeriod.objects.update_or_create(
+        period, created = CapacityPeriod.objects.update_or_create(
             facility=facility, effective_from=effective_from,
             defaults={"places": sum(clean.values()), "reason": reason[:300]})
         period.lines.all().delete()
         CapacityPlaces.objects.bulk_create(
             CapacityPlaces(period=period, place_type=t, places=n) for t, n in clean.items())
+        # Configuration is not person data, but who changed it is on record.
+        audit.record(Action.CREATE if created else Action.UPDATE, obj=period,
+                     details={"facility": facility.code, "places": clean,
+                              "effective_from": effective_from.isoformat()})
     return period
 
 
@@ -242,6 +248,9 @@ def add_criterion_set(facility, *, actor, effective_from: dt.date, criteria: lis
                       params=item.get("params") or {}, hard=bool(item.get("hard", True)),
                       description=(item.get("description") or "")[:300])
             for i, item in enumerate(criteria, 1))
+        audit.record(Action.CREATE, obj=criterion_set, details={
+            "facility": facility.code, "effective_from": effective_from.isoformat(),
+            "criteria": [item["kind"] for item in criteria]})
     return criterion_set
 
 
