@@ -495,3 +495,16 @@ def test_candidate_page_keeps_its_query_count(team, django_assert_max_num_querie
 
 
 __all__ = ["dt"]
+
+
+def test_pages_in_english(team):
+    candidate = _refer()
+    team.cookies["herstelpad_language"] = "en"
+    text = _text(team.get(f"/voorzieningen/kandidaten/{candidate.ref}/"))
+    assert "Inflow route" in text and "Record decision" in text and "Pre-scan with partners" in text
+    text = _text(team.get("/voorzieningen/FAC-HVH/"))
+    assert "Capacity over time" in text and "Eligibility criteria" in text
+    response = team.post(f"/voorzieningen/kandidaten/{candidate.ref}/besluit/", {
+        "decision": "negative", "on": days_ago(1).isoformat(), "decider": "weegtafel",
+        "version": candidate.version})
+    assert "A rejection needs written reasons" in _field_error(response, "reason")
