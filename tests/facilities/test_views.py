@@ -5,7 +5,6 @@ counts that stay constant as data grows."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -494,7 +493,6 @@ def test_candidate_page_keeps_its_query_count(team, django_assert_max_num_querie
         assert team.get(url).status_code == 200
 
 
-__all__ = ["dt"]
 
 
 def test_pages_in_english(team):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from herstelpad import policy
@@ -103,4 +102,3 @@ def figures(user, facility, date_from: dt.date, date_to: dt.date) -> dict:
     return context
 
 
-__all__ = ["figures", "occupancy_chart", "_"]

@@ -22,10 +22,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -40,7 +40,6 @@ from herstelpad.facilities.models import (
     CapacityPeriod,
     Criterion,
     CriterionSet,
-    Decider,
     FacilityProfile,
     FacilityStay,
     PrescanAnswer,
@@ -49,7 +48,7 @@ from herstelpad.facilities.models import (
     Source,
     TemporaryReturn,
 )
-from herstelpad.participants.models import Participant, Stay
+from herstelpad.participants.models import Stay
 from herstelpad.reference import codes
 
 FORM = "facilities/form.html"
@@ -282,9 +281,11 @@ def board(request, code):
 # --- A candidate ----------------------------------------------------------------------------
 
 STATUS_LABELS = {
-    screening.PASS: _("voldoet"), screening.FAIL: _("voldoet niet"),
-    screening.EXCEPTED: _("uitzondering"), screening.UNKNOWN: _("onbekend, na te gaan"),
-    screening.TO_JUDGE: _("oordeel van een professional"),
+    screening.PASS: gettext_lazy("voldoet"),
+    screening.FAIL: gettext_lazy("voldoet niet"),
+    screening.EXCEPTED: gettext_lazy("uitzondering"),
+    screening.UNKNOWN: gettext_lazy("onbekend, na te gaan"),
+    screening.TO_JUDGE: gettext_lazy("oordeel van een professional"),
 }
 
 
@@ -310,7 +311,7 @@ def _detail(item) -> str:
             return _("De einddatum van de detentie is niet bekend.")
         if detail:
             return _("Strafrestant op de peildatum: %(days)s dagen.") % {"days": detail}
-    if kind == "sex" and item.status == screening.FAIL:
+    if kind == "sex" and detail:
         return _("Geslacht: %(sex)s.") % {"sex": dict(forms.SEX_CHOICES).get(detail, detail)}
     if kind == "orders" and detail:
         return ", ".join(str(forms.FLAG_LABELS.get(flag, flag)) for flag in detail.split(","))
@@ -322,12 +323,12 @@ def _detail(item) -> str:
 
 
 ACTION_LINKS = {
-    "decide": ("facilities:decide", _("Besluit vastleggen")),
-    "prescan": ("facilities:prescan", _("Antwoord voorscan vastleggen")),
-    "exception": ("facilities:exception", _("Uitzondering op een criterium")),
-    "place": ("facilities:place", _("Plaatsen")),
-    "withdraw": ("facilities:withdraw", _("Kandidaat trekt zich terug")),
-    "reopen": ("facilities:reopen", _("Weer in selectie nemen")),
+    "decide": ("facilities:decide", gettext_lazy("Besluit vastleggen")),
+    "prescan": ("facilities:prescan", gettext_lazy("Antwoord voorscan vastleggen")),
+    "exception": ("facilities:exception", gettext_lazy("Uitzondering op een criterium")),
+    "place": ("facilities:place", gettext_lazy("Plaatsen")),
+    "withdraw": ("facilities:withdraw", gettext_lazy("Kandidaat trekt zich terug")),
+    "reopen": ("facilities:reopen", gettext_lazy("Weer in selectie nemen")),
 }
 
 
@@ -828,4 +829,3 @@ def dashboard(request, code):
         "query": query, **context})
 
 
-__all__ = ["Http404", "Participant", "Decider"]
