@@ -1,7 +1,8 @@
-"""The facility team's panel on the home page: per facility of the user, the candidates in
-selection, those waiting longer than two weeks in their step, those approved and waiting for
-placement, and participants whose planned return from a temporary return has passed. Two
-queries, whatever the number of candidates."""
+"""The facility panels on the home page. The facility team: per facility of the user, the
+candidates in selection, those waiting longer than two weeks in their step, those approved and
+waiting for placement, and participants whose planned return from a temporary return has
+passed (two queries). The DIZ selection officer: the advices waiting for the DIZ decision per
+facility (one query)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from django.db.models import Count, Q
 from herstelpad import policy
 from herstelpad.facilities import services
 from herstelpad.facilities import workflows as wf
-from herstelpad.facilities.models import Candidate, TemporaryReturn
+from herstelpad.facilities.models import Candidate, Decider, TemporaryReturn
 
 LONG_IN_STEP_DAYS = 14
 
 
 def facility_panel(request) -> dict | None:
     user = request.user
+    if policy.has_perm(user, "facilities.decide_diz"):
+        return _diz_panel(user)
     if not policy.has_perm(user, "facilities.manage") or user.role in policy.NATIONAL_ROLES:
         return None
     facilities = {f.pk: f for f in services.facilities_for(user).order_by("name")}
@@ -43,3 +46,13 @@ def facility_panel(request) -> dict | None:
             for pk, facility in facilities.items()]
     return {"template": "facilities/_home_panel.html", "rows": rows,
             "long_days": LONG_IN_STEP_DAYS}
+
+
+def _diz_panel(user) -> dict | None:
+    """The selection officer: per facility, the advices waiting for the DIZ decision. One
+    query."""
+    rows = list(policy.scope(user, Candidate.objects.filter(
+        state=wf.OPEN, step__decider=Decider.DIZ)).order_by().values(
+        "facility__code", "facility__name", "step__code").annotate(n=Count("pk"))
+        .order_by("facility__name"))
+    return {"template": "facilities/_home_panel_diz.html", "rows": rows}

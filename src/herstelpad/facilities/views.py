@@ -350,6 +350,9 @@ def candidate_detail(request, ref):
         stays = list(policy.scope(user, FacilityStay.objects.filter(candidate=candidate))
                      .select_related("stay"))
     actions = services.allowed_actions(user, candidate)
+    in_dossier = bool(candidate.participant_id and policy.has_perm(user, "participants.view")
+                      and policy.visible_participants(user).filter(
+                          pk=candidate.participant_id).exists())
     route = services.route_of(candidate.facility)
     today = _today()
     end = candidate.closed_on or today
@@ -361,6 +364,7 @@ def candidate_detail(request, ref):
         "days_in_step": (end - candidate.step_since).days if candidate.step_since else None,
         "lead_time": (end - candidate.list_date).days,
         "sex_label": dict(forms.SEX_CHOICES).get(candidate.sex, candidate.sex),
+        "in_dossier": in_dossier,
         "flags": _flags(candidate)})
 
 
