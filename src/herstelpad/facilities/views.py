@@ -132,6 +132,14 @@ def _labels() -> dict:
     return codes.labels(*LABEL_LISTS)
 
 
+def _may_import(user, facility) -> bool:
+    """May this user import a candidate list for this facility (the KIND's own check)?"""
+    if not policy.has_perm(user, "facilities.import"):
+        return False
+    codes_allowed = policy.facility_ids_for_import(user)
+    return codes_allowed is None or facility.code in codes_allowed
+
+
 def _sees_all_facilities(user) -> bool:
     """Partners whose candidates are not bound to an institution (the municipality, probation,
     DIZ) and national roles see every facility in the list."""
@@ -202,7 +210,7 @@ def facility_detail(request, code):
         "can_stays": policy.has_perm(user, "participants.view"),
         "can_figures": policy.has_perm(user, "facilities.figures")
         and _may_see_figures(user, facility),
-        "can_import": policy.has_perm(user, "facilities.import"),
+        "can_import": _may_import(user, facility),
         "can_configure": policy.may_configure_facility(user, facility.pk)})
 
 
@@ -273,7 +281,7 @@ def board(request, code):
            "groups": _group(list(page.object_list), route), "columns": columns,
            "labels": _labels(), "today": _today(),
            "can_add": _intake_sources(user, facility) != [],
-           "can_import": policy.has_perm(user, "facilities.import")}
+           "can_import": _may_import(user, facility)}
     template = "facilities/_board_results.html" if request.htmx else "facilities/board.html"
     return render(request, template, ctx)
 
