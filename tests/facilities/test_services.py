@@ -299,3 +299,26 @@ def test_a_later_version_changes_outcomes_only_on_or_after_its_date(list_offset,
                                  order=screening.REASON_ORDER_FALLBACK)
     if list_date < change:
         assert with_change.outcome == without.outcome
+
+
+def test_a_referral_from_the_dossier_takes_the_known_facts(make_user):
+    casemanager = make_user("casemanager", institutions=("PI-ALMELO",))
+    person = make_participant(at="PI-ALMELO", entered_days_ago=100)
+    stay = person.current_stay
+    services.participants.update_stay(stay, actor=None, expected_version=stay.version,
+                                      sentence_end_on=days_ago(-300),
+                                      aftercare_municipality="Hengelo")
+    person.refresh_from_db()
+    candidate = services.register_candidate(
+        actor=casemanager, facility=institution("FAC-HVH"), source="casemanager",
+        list_date=days_ago(5), participant=person)
+    assert candidate.sex == person.sex
+    assert candidate.sentence_end_on == days_ago(-300)
+    assert candidate.municipality.code == "hengelo"
+    assert candidate.regime == "basic"
+    # A casemanager elsewhere cannot refer this person.
+    stranger = make_user("casemanager", institutions=("PI-ARNHEM",))
+    with pytest.raises(ValidationError):
+        services.register_candidate(actor=stranger, facility=institution("FAC-HVH"),
+                                    source="casemanager", list_date=days_ago(5),
+                                    participant=person)
