@@ -71,6 +71,7 @@ def test_list_and_configuration(team):
     capacity = re.search(r'id="capacity">(.*?)</table>', page, re.S).group(1)
     assert re.findall(r"numeric-data\">(\d+)</td>", capacity) == ["29", "20", "29"]
     assert "Voorzieningen" in _text(team.get("/"))  # the menu item
+    assert 'href="/importeren/candidates/"' in _text(team.get("/voorzieningen/FAC-HVH/kandidaten/"))
 
 
 def test_national_partners_see_every_facility(role_client):
@@ -332,6 +333,7 @@ def test_other_prisons_staff_are_refused_and_the_denial_is_audited(role_client):
     assert client.get(f"/voorzieningen/kandidaten/{candidate.ref}/besluit/").status_code == 403
     board = _text(client.get("/voorzieningen/FAC-HVH/kandidaten/"))
     assert candidate.ref not in board
+    assert "/importeren/candidates/" not in board  # not this casemanager's facility
     assert client.get("/voorzieningen/FAC-HVH/cijfers/").status_code == 403
 
 
@@ -506,3 +508,41 @@ def test_pages_in_english(team):
         "decision": "negative", "on": days_ago(1).isoformat(), "decider": "weegtafel",
         "version": candidate.version})
     assert "A rejection needs written reasons" in _field_error(response, "reason")
+
+
+def test_home_panels_for_the_team_and_diz(team, make_user, client):
+    waiting = _refer(list_date=days_ago(40))
+    _advance(_refer(), 6)  # approved, waiting for placement
+    stay = _placed(team.user)
+    services.temporary_return(stay, actor=None, left_on=days_ago(5),
+                              planned_return_on=days_ago(1), reason="Time-out",
+                              decided_by="directeur")
+    text = _text(team.get("/"))
+    panel = re.search(r'aria-labelledby="facility-panel-FAC-HVH">(.*?)</section>', text,
+                      re.S).group(1)
+    counts = re.findall(r'hp-counter__n">(\d+)</span> ([^<]+)</a>', panel)
+    assert counts == [("1", "kandidaten in selectie"),
+                      ("1", "langer dan 14 dagen in dezelfde stap"),
+                      ("1", "wachten op plaatsing"), ("1", "geplande terugkeer verstreken")]
+    assert waiting.ref  # the one in selection since 40 days
+    _advance(_refer(), 5)  # at the DIZ decision
+    client.force_login(make_user(Role.SELECTION_OFFICER, institutions=()))
+    text = _text(client.get("/"))
+    assert "Selectieadviezen voor DIZ" in text
+    assert re.search(r'\?step=diz_decision"><span class="hp-counter__n">1</span> Huis van Herstel',
+                     text)
+
+
+def test_person_level_lists_and_reads_are_audited(team):
+    _refer()
+    stay = _placed(team.user)
+    team.get("/voorzieningen/FAC-HVH/kandidaten/")
+    board = AuditEntry.objects.filter(action="list", purpose="board").latest("id")
+    assert board.actor_id == team.user.pk
+    assert board.details == {"count": 1, "facility": "FAC-HVH"}  # the placed one is closed
+    team.get("/voorzieningen/FAC-HVH/verblijven/")
+    stays = AuditEntry.objects.filter(action="list", purpose="facility_stays").latest("id")
+    assert stays.details["count"] == 1
+    team.get(f"/voorzieningen/verblijven/{stay.ref}/")
+    assert AuditEntry.objects.filter(action="read", object_id=str(stay.pk),
+                                     actor_id=team.user.pk).exists()
