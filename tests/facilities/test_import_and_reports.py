@@ -166,3 +166,19 @@ def test_public_disclosure_hides_small_counts_and_their_statistics():
     row = dict(zip(result.columns, result.rows[0], strict=True))
     assert row["outflow_positive_pp"] == "<5"
     assert row["pct_positive"] is None and row["los_positive_mean_days"] is None
+
+
+def test_mean_length_of_stay_rounds_half_away_from_zero_from_exact_counts():
+    """19 positive stays of 100 days and one of 101: the mean is exactly 100.05 → 100.1 (a
+    floating-point average would give 100.0499… → 100.0)."""
+    lines = ["participant_ref,stay_ref,institution,entered_on,left_on,outflow_type,sex"]
+    start = dt.date(2022, 1, 1)
+    for n in range(20):
+        entered = start + dt.timedelta(days=n)
+        left = entered + dt.timedelta(days=101 if n == 0 else 100)
+        lines.append(f"R{n},RS{n},FAC-HVH,{entered},{left},positive_end,male")
+    _import("stays", "\n".join(lines) + "\n")
+    (row,) = _report("facility-flow", **{"from": "2022-01-01", "to": "2022-12-31"})
+    assert row["los_positive_mean_days"] == Decimal("100.1")
+    assert (row["los_positive_min_days"], row["los_positive_max_days"]) == (100, 101)
+    assert row["pct_positive"] == Decimal("100.0")

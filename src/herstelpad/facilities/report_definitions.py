@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from decimal import Decimal
 
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
@@ -138,7 +139,7 @@ class FacilityFlow(Report):
             f"{outflow(TYPE_IS % 'returned')}, "
             f"{outflow(TYPE_IS % 'transferred')}, "
             f"{outflow(OTHER_TYPE)}, "
-            f"AVG(CASE WHEN {positive} THEN {los} END), "
+            f"SUM(CASE WHEN {positive} THEN {los} END), "
             f"MIN(CASE WHEN {positive} THEN {los} END), "
             f"MAX(CASE WHEN {positive} THEN {los} END) "
             f"FROM {t['institution']} f JOIN {t['stay']} s ON s.institution_id = f.id "
@@ -149,13 +150,17 @@ class FacilityFlow(Report):
                   + period * 3 + ids + [_p(date_to), _p(date_from)])
         result = []
         for row in _fetch(sql, params):
-            (code, inflow, people, present, pp, end, returned, transferred, other, mean,
+            (code, inflow, people, present, pp, end, returned, transferred, other, los_sum,
              minimum, maximum) = row
             counts = [int(v or 0) for v in (inflow, people, present, pp, end, returned,
                                              transferred, other)]
             total_out = sum(counts[3:])
-            result.append((code, *counts, percent(counts[3] + counts[4], total_out),
-                           one_decimal(mean), minimum, maximum))
+            positives = counts[3] + counts[4]
+            # The mean from the exact integer sum (a float average could round x.x5 down).
+            mean = Decimal(int(los_sum)) / positives if positives and los_sum is not None \
+                else None
+            result.append((code, *counts, percent(positives, total_out), one_decimal(mean),
+                           minimum, maximum))
         return result
 
 
