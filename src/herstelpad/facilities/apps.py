@@ -19,5 +19,10 @@ class FacilitiesConfig(AppConfig):
     verbose_name = _("Voorzieningen")
 
     def ready(self) -> None:
+        from herstelpad.facilities.home import facility_panel
+        from herstelpad.web import home
+
         post_migrate.connect(load_facility_configuration, sender=self,
                              dispatch_uid="herstelpad-facility-configuration")
+        # The facility team's and the selection officer's panels on the home page.
+        home.register(facility_panel)

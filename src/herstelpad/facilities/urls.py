@@ -31,9 +31,3 @@ urlpatterns = [
     path(f"{V}<str:code>/verblijven/", views.stays, name="stays"),
     path(f"{V}<str:code>/cijfers/", views.dashboard, name="dashboard"),
 ]
-
-# The facility panels on the home page (see `home.py`); registering twice is harmless.
-from herstelpad.facilities.home import facility_panel  # noqa: E402
-from herstelpad.web import home  # noqa: E402
-
-home.register(facility_panel)
