@@ -24,7 +24,8 @@ def make_user(db):
     default_org = {
         "mediator": "PERSPECTIEF", "course_provider": "GEVANGENENZORG",
         "volunteer_coordinator": "GEVANGENENZORG", "aftercare_coordinator": "GEM-ALMELO",
-        "probation_officer": "RN", "researcher": "WODC", "functional_admin": "HERSTELPAD",
+        "probation_officer": "RN", "selection_officer": "DIZ", "researcher": "WODC",
+        "functional_admin": "HERSTELPAD",
         "auditor": "HERSTELPAD",
     }
     counter = {"n": 0}

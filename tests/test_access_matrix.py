@@ -46,6 +46,21 @@ FIGURES = frozenset({Role.MEDIATOR, Role.UNIT_HEAD, Role.HERSTELCONSULENT, Role.
                      Role.FUNCTIONAL_ADMIN})
 NOBODY = frozenset()
 C = "/bemiddeling/zaken/HB-MATRIX"
+# Facilities (issue 7). The matrix data: candidate K-MATRIX for Huis van Herstel from Almelo,
+# waiting for the DIZ decision (`tests/facilities/helpers.make_matrix_candidate`).
+DIZ = frozenset({Role.SELECTION_OFFICER})
+CANDIDATE_READERS = STAFF | AFTERCARE | DIZ | {Role.PROBATION_OFFICER}
+# The facility pages: configuration for everyone; K-MATRIX is seen by the municipality (Almelo)
+# and DIZ (its advice was sent there), not by the staff of PI Arnhem; SF-MATRIX is a stay at
+# Huis van Herstel of a participant who came from PI Arnhem. The team's forms (withdraw,
+# pre-scan, placement, the stay's forms) are refused to every matrix role because none works
+# at Huis van Herstel; `tests/facilities/test_views.py` opens them for the team.
+FAC = "/voorzieningen"
+K = f"{FAC}/kandidaten/K-MATRIX"
+SF = f"{FAC}/verblijven/SF-MATRIX"
+FAC_REFERRERS = frozenset({Role.CASEMANAGER, Role.AFTERCARE_COORDINATOR,
+                           Role.PROBATION_OFFICER})
+FAC_FIGURES = frozenset({Role.RESEARCHER, Role.FUNCTIONAL_ADMIN})
 
 
 def _import_run(db):
@@ -163,6 +178,27 @@ WEB = {
     "mediation:court_new": ("/bemiddeling/mediation-in-strafzaken/nieuw/", MEDIATORS, True),
     "mediation:court_close": ("/bemiddeling/mediation-in-strafzaken/{court}/afgerond/",
                               MEDIATORS, True),
+    # Facilities (issue 7)
+    "facilities:list": (f"{FAC}/", ALL, False),
+    "facilities:facility": (f"{FAC}/FAC-HVH/", ALL, False),
+    "facilities:board": (f"{FAC}/FAC-HVH/kandidaten/", CANDIDATE_READERS, True),
+    "facilities:candidate_add": (f"{FAC}/FAC-HVH/kandidaten/nieuw/", FAC_REFERRERS, True),
+    "facilities:candidate": (f"{K}/", AFTERCARE | DIZ, True),
+    "facilities:decide": (f"{K}/besluit/", DIZ, True),
+    "facilities:withdraw": (f"{K}/terugtrekken/", NOBODY, True),
+    "facilities:reopen": (f"{K}/heropenen/", NOBODY, True),
+    "facilities:prescan": (f"{K}/voorscan/", NOBODY, True),
+    "facilities:exception": (f"{K}/uitzondering/", NOBODY, True),
+    "facilities:place": (f"{K}/plaatsen/", NOBODY, True),
+    "facilities:stays": (f"{FAC}/FAC-HVH/verblijven/", STAFF, True),
+    "facilities:stay": (f"{SF}/", STAFF, True),
+    "facilities:trial": (f"{SF}/proefperiode/", NOBODY, True),
+    "facilities:temporary_return": (f"{SF}/tijdelijk-terug/", NOBODY, True),
+    "facilities:end_temporary_return": (f"{SF}/tijdelijk-terug/{{temporary}}/terugkeer/",
+                                        NOBODY, True),
+    "facilities:definitive_return": (f"{SF}/terugplaatsen/", NOBODY, True),
+    "facilities:outflow": (f"{SF}/vertrek/", NOBODY, True),
+    "facilities:dashboard": (f"{FAC}/FAC-HVH/cijfers/", FAC_FIGURES, False),
     # Imports (the test KIND `test-widgets` needs reference.manage) and reports
     "imports:index": ("/importeren/", IMPORTERS, False),
     "imports:kind": ("/importeren/test-widgets/", ADMIN, False),
@@ -198,6 +234,12 @@ WEB_POST = {
         ("mediation:case_edit", NOBODY), ("mediation:party_add", NOBODY),
         ("mediation:party_edit", NOBODY), ("mediation:conversation_add", NOBODY),
         ("mediation:message_add", NOBODY), ("mediation:condition_add", NOBODY),
+        ("facilities:candidate_add", FAC_REFERRERS), ("facilities:decide", DIZ),
+        ("facilities:withdraw", NOBODY), ("facilities:reopen", NOBODY),
+        ("facilities:prescan", NOBODY), ("facilities:exception", NOBODY),
+        ("facilities:place", NOBODY), ("facilities:trial", NOBODY),
+        ("facilities:temporary_return", NOBODY), ("facilities:end_temporary_return", NOBODY),
+        ("facilities:definitive_return", NOBODY), ("facilities:outflow", NOBODY),
     ]
 }
 # The compartment's pages, for the mediator on the case (the matrix data's `matrix-mediator`).
@@ -237,6 +279,10 @@ API = {
     "api:mediation-court-mediation-list": ("/api/mediation/court-mediations/", MEDIATORS),
     "api:mediation-court-mediation-detail": ("/api/mediation/court-mediations/{court}/",
                                              MEDIATORS),
+    "api:facility-candidate-list": ("/api/facilities/candidates/", CANDIDATE_READERS),
+    "api:facility-candidate-detail": ("/api/facilities/candidates/K-MATRIX/",
+                                      AFTERCARE | DIZ),
+    "api:facility-stay-list": ("/api/facilities/stays/", STAFF),
     "api:import-runs": ("/api/imports/", IMPORTERS),
     "api:reports": ("/api/reports/", REPORT_USERS),
     "api:report": ("/api/reports/test-widgets/", REPORT_USERS),
@@ -274,6 +320,14 @@ API_WRITE = {
                                            MEDIATORS),
     "api:mediation-court-mediation-end": ("post", "/api/mediation/court-mediations/{court}/end/",
                                           MEDIATORS),
+    # K-MATRIX waits for the DIZ decision: only the selection officer may decide; the team
+    # roles of PI Arnhem do not see it, the municipality sees it but does not decide.
+    "api:facility-candidate-decide": ("post", "/api/facilities/candidates/K-MATRIX/decide/",
+                                      DIZ),
+    "api:facility-candidate-withdraw": ("post",
+                                        "/api/facilities/candidates/K-MATRIX/withdraw/", NOBODY),
+    "api:facility-candidate-prescan": ("post", "/api/facilities/candidates/K-MATRIX/prescan/",
+                                       NOBODY),
 }
 # Endpoints that only accept POST: (path, body, content type, roles allowed)
 API_POST = {
@@ -313,6 +367,10 @@ def dossier(request):
 
     ids = make_dossier_for_matrix()
     ids.update(make_matrix_mediation(Participant.objects.get(ref="P-MATRIX")))
+    from tests.facilities.helpers import make_matrix_candidate
+    ids.update(make_matrix_candidate())
+    from tests.facilities.web_matrix import make_matrix_facility_stay
+    ids.update(make_matrix_facility_stay())
     return ids
 
 

@@ -132,6 +132,32 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # `scope_values` (`manageable_edition_filter`).
     "interventions.import": frozenset({Role.COURSE_PROVIDER, Role.HERSTELCONSULENT,
                                        Role.FUNCTIONAL_ADMIN}),
+    # Small-scale facilities (issue 7). Which candidates and stays: see "Facilities" below.
+    # See candidates (the board, a candidate's page, the API): the facility team, the
+    # municipality for candidates from its area, DIZ for the advices sent to it, and a
+    # probation officer for the candidates they referred.
+    "facilities.candidates": PRISON_STAFF | {Role.AFTERCARE_COORDINATOR,
+                                             Role.SELECTION_OFFICER, Role.PROBATION_OFFICER},
+    # Record the facility's steps: decisions in the route, withdrawal, exceptions, placement,
+    # the stay's trial period, returns and outflow.
+    "facilities.manage": frozenset({Role.CASEMANAGER, Role.UNIT_HEAD}),
+    # Refer someone to a facility (a casemanager, the municipality, probation).
+    "facilities.refer": frozenset({Role.CASEMANAGER, Role.AFTERCARE_COORDINATOR,
+                                   Role.PROBATION_OFFICER}),
+    # The selection officer's decision on an advice sent to DIZ.
+    "facilities.decide_diz": frozenset({Role.SELECTION_OFFICER}),
+    # Record a partner's pre-scan answer (objection / no objection, never content): the
+    # facility team on the partner's behalf, or the probation officer for probation.
+    "facilities.prescan": frozenset({Role.CASEMANAGER, Role.UNIT_HEAD, Role.PROBATION_OFFICER}),
+    # Configuration: capacity history, criterion versions, route (own facilities; all for the
+    # functional administrator).
+    "facilities.configure": frozenset({Role.UNIT_HEAD, Role.FUNCTIONAL_ADMIN}),
+    # Import candidate lists (INTERCHANGE §2.5) for the own facilities (all: the functional
+    # administrator).
+    "facilities.import": frozenset({Role.CASEMANAGER, Role.UNIT_HEAD, Role.FUNCTIONAL_ADMIN}),
+    # The facility figures (reports §3.1–§3.3 and the dashboard): aggregates only.
+    "facilities.figures": PRISON_STAFF | {Role.RESEARCHER, Role.FUNCTIONAL_ADMIN,
+                                          Role.SELECTION_OFFICER},
 }
 
 # The basic conditions a municipality may exchange with the prison (art. 18a lid 4 Pbw: the
@@ -754,6 +780,78 @@ def _scope_court_mediations(user, qs):
     return qs.none()
 
 
+# --- Small-scale facilities (issue 7) -------------------------------------------------------
+#
+# Candidates are person data. Who sees which:
+# - the facility team (prison staff): candidates of the facilities in `visible_institutions`
+#   (their own facility, or the facilities belonging to their prison);
+# - the municipal aftercare coordinator: candidates whose municipality (of origin or intended
+#   release) is the coordinator's municipality;
+# - the DIZ selection officer: candidates whose selection advice was sent to DIZ
+#   (`sent_to_diz_on` is set when the candidate enters a step DIZ decides);
+# - everyone who referred a candidate (casemanager, municipality, probation): that candidate.
+# Steps, exceptions and pre-scan answers follow their candidate. Facility stays
+# (`FacilityStay`, `TemporaryReturn`) follow the participant dossier (`participants.view`).
+# The configuration (profiles, capacity, route, criteria) is not person data.
+
+
+def _candidate_condition(user) -> models.Q | None:
+    from django.db.models import Q
+
+    if not has_perm(user, "facilities.candidates"):
+        return None
+    condition = Q(referred_by_id=user.pk)
+    if has_perm(user, "participants.view"):
+        condition |= Q(facility_id__in=visible_institution_ids(user))
+    if has_perm(user, "aftercare.view"):
+        municipality_id = getattr(user.organisation, "municipality_id", None)
+        if municipality_id is not None:
+            condition |= Q(municipality_id=municipality_id)
+    if has_perm(user, "facilities.decide_diz"):
+        condition |= Q(sent_to_diz_on__isnull=False)
+    return condition
+
+
+def _scope_candidates(user, qs):
+    condition = _candidate_condition(user)
+    return qs.none() if condition is None else qs.filter(condition)
+
+
+def _through_candidate(user, qs):
+    from django.db.models import Exists, OuterRef
+
+    from herstelpad.facilities.models import Candidate
+
+    condition = _candidate_condition(user)
+    if condition is None:
+        return qs.none()
+    return qs.filter(Exists(Candidate.objects.filter(condition, pk=OuterRef("candidate_id"))))
+
+
+def may_manage_facility(user, facility_id: int) -> bool:
+    """May this user record the facility team's steps for candidates and stays of this
+    facility?"""
+    return (has_perm(user, "facilities.manage")
+            and facility_id in visible_institution_ids(user))
+
+
+def may_configure_facility(user, facility_id: int) -> bool:
+    if not has_perm(user, "facilities.configure"):
+        return False
+    return (has_perm(user, "reference.manage")
+            or facility_id in visible_institution_ids(user))
+
+
+def facility_ids_for_import(user) -> set[str] | None:
+    """Facility codes this user may import candidate lists for (None: all)."""
+    from herstelpad.organisations.models import Institution
+
+    if user is None or has_perm(user, "reference.manage"):
+        return None
+    return set(Institution.objects.filter(pk__in=visible_institution_ids(user), type="facility")
+               .values_list("code", flat=True))
+
+
 SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "organisations.institution": _scope_reference,
     "organisations.organisation": _scope_reference,
@@ -793,6 +891,18 @@ SCOPES: dict[str, Callable[[Any, models.QuerySet], models.QuerySet]] = {
     "interventions.enrolment": _scope_enrolments,
     "interventions.enrolmentstep": _through_enrolment,
     "interventions.attendance": _through_enrolment,
+    "facilities.facilityprofile": _scope_reference,
+    "facilities.capacityperiod": _scope_reference,
+    "facilities.capacityplaces": _scope_reference,
+    "facilities.routestep": _scope_reference,
+    "facilities.criterionset": _scope_reference,
+    "facilities.criterion": _scope_reference,
+    "facilities.candidate": _scope_candidates,
+    "facilities.candidatestep": _through_candidate,
+    "facilities.screeningexception": _through_candidate,
+    "facilities.prescananswer": _through_candidate,
+    "facilities.facilitystay": _staff_only("stay__participant_id"),
+    "facilities.temporaryreturn": _staff_only("stay__participant_id"),
 }
 
 

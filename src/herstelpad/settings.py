@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     # After the dossier apps: its demo enrols the demo participants.
     "herstelpad.interventions",
     "herstelpad.mediation",
+    # After participants and reference (facility stays, codes, institutions).
+    "herstelpad.facilities",
     "herstelpad.imports",
     "herstelpad.reports",
     "herstelpad.web",

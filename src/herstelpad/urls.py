@@ -13,6 +13,7 @@ urlpatterns = [
     path("deelnemers/", include("herstelpad.consent.urls")),
     path("", include("herstelpad.interventions.urls")),
     path("", include("herstelpad.mediation.urls")),
+    path("", include("herstelpad.facilities.urls")),
     path("importeren/", include("herstelpad.imports.urls")),
     path("rapporten/", include("herstelpad.reports.urls")),
     path("api/", include("herstelpad.api.urls")),

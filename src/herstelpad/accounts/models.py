@@ -20,6 +20,9 @@ class Role(models.TextChoices):
     VOLUNTEER_COORDINATOR = "volunteer_coordinator", _("Coördinator vrijwilligers")
     AFTERCARE_COORDINATOR = "aftercare_coordinator", _("Nazorgcoördinator gemeente")
     PROBATION_OFFICER = "probation_officer", _("Reclasseringswerker")
+    # The ministry's selection officer (Dienst Individuele Zaken): decides placements in
+    # facilities on the selection advice (issue 7).
+    SELECTION_OFFICER = "selection_officer", _("Selectiefunctionaris DIZ")
     RESEARCHER = "researcher", _("Onderzoeker")
     FUNCTIONAL_ADMIN = "functional_admin", _("Functioneel beheerder")
     AUDITOR = "auditor", _("Auditor")

@@ -6,6 +6,7 @@ from herstelpad.api import views
 from herstelpad.participants.api import ParticipantViewSet, StayViewSet
 from herstelpad.consent.api import ConsentViewSet
 from herstelpad.mediation.api import CaseViewSet, CourtMediationViewSet, ReferralViewSet
+from herstelpad.facilities.api import CandidateViewSet, FacilityStayViewSet
 from herstelpad.plans.api import GoalViewSet, PlanViewSet
 from herstelpad.imports import api as imports_api
 from herstelpad.interventions.api import EditionViewSet, EnrolmentViewSet, InterventionViewSet
@@ -45,6 +46,8 @@ router.register("mediation/referrals", ReferralViewSet, basename="mediation-refe
 router.register("mediation/cases", CaseViewSet, basename="mediation-case")
 router.register("mediation/court-mediations", CourtMediationViewSet,
                 basename="mediation-court-mediation")
+router.register("facilities/candidates", CandidateViewSet, basename="facility-candidate")
+router.register("facilities/stays", FacilityStayViewSet, basename="facility-stay")
 
 app_name = "api"
 urlpatterns = [

@@ -42,7 +42,7 @@ class Col:
     numerator: str | None = None
     denominator: str | None = None
     of_total: tuple[str, ...] | None = None
-    over: str | None = None
+    over: str | tuple[str, ...] | None = None  # a count column, or several (any suppressed)
     decimals: int = 0
 
 

@@ -145,8 +145,10 @@ def apply(report: Report, rows: list[list[Any]], mode: str) -> Disclosed:
                     sources.append((r, index[column.denominator]))
                 if any(s in suppressed for s in sources):
                     shown[c] = None
-            elif column.kind == NUMBER and column.over and (r, index[column.over]) in suppressed:
-                shown[c] = None
+            elif column.kind == NUMBER and column.over:
+                overs = (column.over,) if isinstance(column.over, str) else column.over
+                if any((r, index[name]) in suppressed for name in overs):
+                    shown[c] = None
         out.append(shown)
     return Disclosed(out, primary, secondary)
 

@@ -41,6 +41,13 @@ def _has_reports(user) -> bool:
     return bool(reports_for(user))
 
 
+def _works_with_facilities(user) -> bool:
+    # The facility pages are reference data for everyone; the menu item is for those who work
+    # with candidates or the facility figures.
+    return policy.has_perm(user, "facilities.candidates") or \
+        policy.has_perm(user, "facilities.figures")
+
+
 def _not_a_mediator(user) -> bool:
     # Mediators reach the figures from their workbench; one menu item is enough.
     return not policy.has_perm(user, "mediation.work")
@@ -58,6 +65,9 @@ MAIN_MENU: list[NavItem] = [
               "deelname.")),
     NavItem("aftercare", _("Nazorg"), "participants:aftercare_list", "aftercare.view",
             _("Inwoners van uw gemeente in detentie en hun doelen op de basisvoorwaarden.")),
+    NavItem("facilities", _("Voorzieningen"), "facilities:list", "reference.view",
+            _("Kleinschalige voorzieningen: kandidaten per stap, plaatsing, verblijf, "
+              "uitstroom en bezetting."), _works_with_facilities),
     NavItem("mediation", _("Herstelbemiddeling"), "mediation:workbench", "mediation.work",
             _("Uw zaken, herinneringen, aanmeldingen registreren en toewijzen.")),
     NavItem("mediation_figures", _("Cijfers herstelbemiddeling"), "mediation:dashboard",
