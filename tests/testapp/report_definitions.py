@@ -1,8 +1,7 @@
 """The test report `test-widgets`: widgets per year and category with a total row per year,
 a percentage, a number over a count, and a chart."""
 
-from django.db.models import Count, IntegerField, Max, Q, Value
-from django.db.models.functions import Cast, ExtractYear
+from django.db.models import Count, Max, Q, Value
 
 from herstelpad.reports.definitions import (
     COUNT,
@@ -15,6 +14,7 @@ from herstelpad.reports.definitions import (
     Report,
     TotalRows,
 )
+from herstelpad.reports.functions import Year
 from herstelpad.reports.registry import register
 from tests.testapp.models import Widget
 
@@ -44,7 +44,7 @@ class WidgetReport(Report):
             qs = qs.filter(made_on__gte=ctx.date_from)
         if ctx.institution_ids is not None:
             qs = qs.filter(institution_id__in=ctx.institution_ids)
-        qs = qs.annotate(year=Cast(ExtractYear("made_on"), IntegerField()))
+        qs = qs.annotate(year=Year("made_on"))
         measures = {"widgets": Count("id"), "active": Count("id", filter=Q(active=True)),
                     "max_amount": Max("amount")}
         per_category = qs.values("year", "category").annotate(**measures).values_list(

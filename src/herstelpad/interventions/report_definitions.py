@@ -16,13 +16,13 @@ organisation's interventions at every institution.
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, Q
-from django.db.models.functions import Cast, ExtractYear
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from herstelpad import policy
 from herstelpad.interventions.models import Edition, Intervention
 from herstelpad.reports.definitions import DIMENSION, NUMBER, Col, Report
+from herstelpad.reports.functions import Year
 from herstelpad.reports.registry import register
 from herstelpad.reports.render import register_labels
 
@@ -56,7 +56,7 @@ class CourseParticipation(Report):
             qs = qs.filter(intervention__provider_id=provider)
         elif ctx.institution_ids is not None:
             qs = qs.filter(institution_id__in=ctx.institution_ids)
-        rows = (qs.annotate(year=Cast(ExtractYear("starts_on"), IntegerField()))
+        rows = (qs.annotate(year=Year("starts_on"))
                 .values("year", "intervention__code")
                 .annotate(editions=Count("pk", distinct=True),
                           participants=Count("enrolments__participant", distinct=True,

@@ -35,7 +35,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, ExtractYear
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from herstelpad import policy
@@ -51,6 +51,7 @@ from herstelpad.reports.definitions import (
     RowSum,
     TotalRows,
 )
+from herstelpad.reports.functions import Year
 from herstelpad.reports.registry import register
 
 PERMISSION = "mediation.figures"
@@ -90,7 +91,7 @@ def _channel_position():
 
 def _per_year_and_channel(qs, year_field: str, measures: dict, names: tuple[str, ...]):
     """Rows per (year, channel) plus a `*` row per year, in one UNION query, ordered."""
-    qs = qs.order_by().annotate(year=Cast(ExtractYear(year_field), IntegerField()))
+    qs = qs.order_by().annotate(year=Year(year_field))
     per_channel = (qs.values("year", "channel").annotate(**measures)
                    .annotate(pos=_channel_position())
                    .values_list("year", "channel", *names, "pos"))
