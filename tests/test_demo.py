@@ -103,3 +103,23 @@ def test_demo_dossiers_are_loaded_once_and_deterministically():
     assert sorted(Participant.objects.values_list("ref", "given_name", "family_name")) == first
     assert Goal.objects.count() == goals
     assert ("DEMO-P-001", "Youssef", "Bos") in first
+
+
+def test_demo_candidate_lists_were_worked_through():
+    """The imported lists look like a team's real work: whoever fails the criteria was turned
+    down in the screening step with the reason; only the newest list's eligible candidates
+    still wait there."""
+    from herstelpad.facilities.models import Candidate, CandidateStep
+
+    call_command("demo")
+    listed = Candidate.objects.filter(ref__startswith="LIJST-")
+    assert listed.count() == 120
+    newest = listed.order_by("-list_date").values_list("list_date", flat=True).first()
+    open_ = listed.filter(state="open")
+    assert open_.exists()
+    assert set(open_.values_list("screening_outcome", flat=True)) == {"eligible"}
+    assert set(open_.values_list("list_date", flat=True)) == {newest}
+    for candidate in listed.exclude(screening_outcome="eligible"):
+        assert candidate.state == "rejected", candidate.ref
+        step = CandidateStep.objects.filter(candidate=candidate, decision="negative").get()
+        assert step.reason.startswith("Voldoet niet aan de criteria")

@@ -63,6 +63,7 @@ def load(context) -> None:
     rng = random.Random(20261205)
     _import_history(rng, today)
     _import_lists(rng, today)
+    _settle_lists(rng, today, users["hvh"])
     _live_funnels(rng, today, users)
 
 
@@ -137,6 +138,37 @@ def _import_lists(rng, today) -> None:
                                    list_date.isoformat(), sex, end, *flags, municipality,
                                    status]))
     _run_import("candidates", lines, "kandidatenlijst-hvh.csv")
+
+
+def _settle_lists(rng, today, team) -> None:
+    """What the team did with the imported lists: a candidate who does not meet the criteria is
+    turned down in the screening step with the reason; of the older lists' eligible candidates
+    a few withdrew and the rest sent no motivation letter. The newest list's eligible
+    candidates still wait in the screening step."""
+    from herstelpad.reference import codes
+
+    labels = codes.labels("exclusion_reasons")["exclusion_reasons"]
+    newest = Candidate.objects.filter(ref__startswith="LIJST-").order_by("-list_date") \
+        .values_list("list_date", flat=True).first()
+    for candidate in Candidate.objects.filter(ref__startswith="LIJST-").select_related("step") \
+            .order_by("list_date", "ref"):
+        day = candidate.list_date + dt.timedelta(days=rng.randint(3, 10))
+        if candidate.screening_outcome != "eligible":
+            services.decide(candidate, actor=team, expected_version=candidate.version,
+                            decision="negative", on=day,
+                            reason="Voldoet niet aan de criteria (%s)." % labels.get(
+                                candidate.screening_outcome, candidate.screening_outcome))
+        elif candidate.list_date != newest:
+            if candidate.list_status == "already_placed":
+                services.withdraw(candidate, actor=team, expected_version=candidate.version,
+                                  on=day, reason="Al geplaatst in een andere voorziening.")
+                continue
+            services.decide(candidate, actor=team, expected_version=candidate.version,
+                            decision="positive", on=day, reason="Voldoet aan de criteria.")
+            candidate.refresh_from_db()
+            services.decide(candidate, actor=team, expected_version=candidate.version,
+                            decision="negative", on=day + dt.timedelta(days=21),
+                            reason="Geen motivatiebrief ontvangen binnen drie weken.")
 
 
 def _live_funnels(rng, today, users) -> None:
