@@ -416,54 +416,41 @@ def decide(request, ref):
         inline_template="facilities/_inline_form.html")
 
 
-@policy.requires("facilities.candidates")
-@require_http_methods(["GET", "POST"])
-def withdraw(request, ref):
-    user = request.user
-    candidate = _candidate(request, ref, purpose="withdraw")
-    _require_action(request, candidate, "withdraw")
-    form = forms.WithdrawForm(_posted(request), initial={"on": _today(),
-                                                             "version": candidate.version})
+def _dated_reason_form(request, ref, action, form_class, call, done, title):
+    """A candidate's transition that takes only a date and a reason (withdraw, reopen)."""
+    candidate = _candidate(request, ref, purpose=action)
+    _require_action(request, candidate, action)
+    form = form_class(_posted(request), initial={"on": _today(), "version": candidate.version})
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            result, status = run(form, lambda: services.withdraw(
-                candidate, actor=user, expected_version=data["version"], on=data["on"],
-                reason=data["reason"]))
+            result, status = run(form, lambda: call(
+                candidate, actor=request.user, expected_version=data["version"],
+                on=data["on"], reason=data["reason"]))
             if result is not None:
-                return _done(request, _("De kandidaat is teruggetrokken."),
-                             _candidate_url(candidate))
+                return _done(request, done, _candidate_url(candidate))
     return _render_form(request, form, facility=candidate.facility, candidate=candidate,
-                        title=_("Kandidaat trekt zich terug"), submit=_("Vastleggen"),
+                        title=title, submit=_("Vastleggen"),
                         cancel=_candidate_url(candidate), status=status,
                         inline_template="facilities/_inline_form.html")
+
+
+@policy.requires("facilities.candidates")
+@require_http_methods(["GET", "POST"])
+def withdraw(request, ref):
+    return _dated_reason_form(request, ref, "withdraw", forms.WithdrawForm, services.withdraw,
+                              _("De kandidaat is teruggetrokken."),
+                              _("Kandidaat trekt zich terug"))
 
 
 @policy.requires("facilities.candidates")
 @require_http_methods(["GET", "POST"])
 def reopen(request, ref):
-    user = request.user
-    candidate = _candidate(request, ref, purpose="reopen")
-    _require_action(request, candidate, "reopen")
-    form = forms.ReopenForm(_posted(request), initial={"on": _today(),
-                                                           "version": candidate.version})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            result, status = run(form, lambda: services.reopen(
-                candidate, actor=user, expected_version=data["version"], on=data["on"],
-                reason=data["reason"]))
-            if result is not None:
-                return _done(request, _("De kandidaat is weer in selectie."),
-                             _candidate_url(candidate))
-    return _render_form(request, form, facility=candidate.facility, candidate=candidate,
-                        title=_("Weer in selectie nemen"), submit=_("Vastleggen"),
-                        cancel=_candidate_url(candidate), status=status,
-                        inline_template="facilities/_inline_form.html")
+    return _dated_reason_form(request, ref, "reopen", forms.ReopenForm, services.reopen,
+                              _("De kandidaat is weer in selectie."),
+                              _("Weer in selectie nemen"))
 
 
 @policy.requires("facilities.candidates")
