@@ -366,11 +366,20 @@ def dossier(request):
     from tests.mediation.helpers import make_matrix_mediation
 
     ids = make_dossier_for_matrix()
-    ids.update(make_matrix_mediation(Participant.objects.get(ref="P-MATRIX")))
-    from tests.facilities.helpers import make_matrix_candidate
-    ids.update(make_matrix_candidate())
-    from tests.facilities.web_matrix import make_matrix_facility_stay
-    ids.update(make_matrix_facility_stay())
+    # The mediation and facility data are built only for the rows of those parts (and for
+    # every test that is not one row): building them for each of the matrix's thousands of
+    # rows doubled the suite's time.
+    callspec = getattr(request.node, "callspec", None)
+    row = (f"{callspec.params.get('name', '')} {callspec.params.get('spec', '')!r}"
+           if callspec is not None and "name" in callspec.params else None)
+    if row is None or "mediation" in row or "bemiddeling" in row:
+        ids.update(make_matrix_mediation(Participant.objects.get(ref="P-MATRIX")))
+    if row is None or "facilit" in row or "voorziening" in row:
+        from tests.facilities.helpers import make_matrix_candidate
+        from tests.facilities.web_matrix import make_matrix_facility_stay
+
+        ids.update(make_matrix_candidate())
+        ids.update(make_matrix_facility_stay())
     return ids
 
 
