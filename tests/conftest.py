@@ -95,17 +95,43 @@ def login(page, username: str, password: str = PASSWORD) -> None:
     page.wait_for_load_state()
 
 
+def follow(locator) -> None:
+    """Click a link and wait until the page it leads to has loaded.
+
+    Playwright's click returns once the click is dispatched, not when the navigation it starts
+    has finished; a check run straight after it can see the old page or a document that is
+    being replaced."""
+    page = locator.page
+    with page.expect_navigation():
+        locator.click()
+    page.wait_for_load_state()
+
+
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core (from npm) against the current page; return serious/critical violations.
 
     The script is evaluated through the DevTools protocol, so the page's content security
-    policy stays on."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
-        "'wcag21aa', 'best-practice']})"
-    )
+    policy stays on. If a navigation replaces the document while axe runs (the evaluation then
+    fails with a destroyed context or a null document), the run starts again on the page that
+    has loaded."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        page.wait_for_load_state()
+        try:
+            if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+                page.evaluate(AXE.read_text(encoding="utf-8"))
+            result = page.evaluate(
+                "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', "
+                "'wcag21a', 'wcag21aa', 'best-practice']})"
+            )
+            break
+        except PlaywrightError as error:
+            navigating = any(sign in str(error) for sign in (
+                "Execution context was destroyed", "reading 'documentElement'",
+                "navigation", "Target closed"))
+            if not navigating or attempt == 2:
+                raise
     return [
         {"id": v["id"], "impact": v["impact"], "help": v["help"],
          "nodes": [n["target"] for n in v["nodes"]][:5]}

@@ -9,7 +9,7 @@ from herstelpad.accounts.models import Role
 from herstelpad.audit.models import AuditEntry
 from herstelpad.participants import services as participants
 from herstelpad.plans import services as plans
-from tests.conftest import axe_violations, login
+from tests.conftest import axe_violations, follow, login
 from tests.dossier import days_ago, make_goal, make_participant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -132,7 +132,7 @@ def test_aftercare_pages_are_accessible(page, make_user):
     make_goal(person, domain="debts")
     coordinator = make_user(Role.AFTERCARE_COORDINATOR)
     login(page, coordinator.username)
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Nazorg").click()
+    follow(page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Nazorg"))
     assert axe_violations(page) == []
     page.get_by_role("link", name=person.sort_name).click()
     assert page.get_by_role("heading", level=1).inner_text() == person.display_name

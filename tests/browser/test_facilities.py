@@ -11,7 +11,7 @@ from herstelpad.accounts.models import Role
 from herstelpad.facilities import services
 from herstelpad.facilities.models import Candidate
 from herstelpad.participants.models import Stay
-from tests.conftest import axe_violations, login
+from tests.conftest import axe_violations, follow, login
 from tests.dossier import days_ago, institution
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,8 +47,8 @@ def test_facility_casemanager_moves_a_candidate_through_the_huis_van_herstel_rou
                     last_name="Zijlstra")
 
     login(page, team.username)
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link",
-                                                                  name="Voorzieningen").click()
+    follow(page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+        "link", name="Voorzieningen"))
     assert axe_violations(page) == []
     page.get_by_role("link", name="Huis van Herstel (Almelo)", exact=True).click()
     assert page.get_by_role("heading", name="Instroomroute").is_visible()

@@ -9,7 +9,7 @@ import pytest
 
 from herstelpad.accounts.models import Role
 from herstelpad.mediation.models import MediationCase
-from tests.conftest import axe_violations, login
+from tests.conftest import axe_violations, follow, login
 from tests.dossier import make_participant
 from tests.mediation.helpers import today
 
@@ -25,7 +25,7 @@ def _logout(page):
 
 
 def _step(page, name, **fields):
-    page.get_by_role("link", name=name, exact=True).click()
+    follow(page.get_by_role("link", name=name, exact=True))
     assert axe_violations(page) == [], name
     for label, value in fields.items():
         field = page.locator("form[method=post]").last.get_by_label(label)
@@ -66,12 +66,12 @@ def test_referral_mediation_and_what_the_prison_sees(page, make_user):
 
     # The mediator takes the case through the workflow.
     login(page, mediator.username)
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
-        "link", name="Herstelbemiddeling").click()
+    follow(page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+        "link", name="Herstelbemiddeling"))
     assert axe_violations(page) == []
     case = MediationCase.objects.get()
-    page.get_by_role("table", name="Aanmeldingen die op toewijzing wachten, oudste eerst"
-                     ).get_by_role("link", name=case.ref).click()
+    follow(page.get_by_role("table", name="Aanmeldingen die op toewijzing wachten, oudste eerst"
+                            ).get_by_role("link", name=case.ref))
     assert axe_violations(page) == []
     _step(page, "Toewijzen aan bemiddelaar")
     _step(page, "Verwijzer benaderd")
@@ -88,8 +88,8 @@ def test_referral_mediation_and_what_the_prison_sees(page, make_user):
         "Antwoord van de andere partij": "not_yet",
         "Opnieuw benaderen op": again_on.isoformat(),
         "Toelichting": "Het slachtoffer wil eerst de zitting afwachten."})
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
-        "link", name="Herstelbemiddeling").click()
+    follow(page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+        "link", name="Herstelbemiddeling"))
     page.get_by_role("link", name="Herinneringen").click()
     assert case.ref in page.get_by_role("table").inner_text()
     assert axe_violations(page) == []
