@@ -1,6 +1,6 @@
 """One import case in its own process, so that its peak memory (VmHWM) is its own.
 
-python -m bench.import_case --rows N --prefix P --mode engine|baseline|generate FILE
+python -m bench.import_case --rows N --prefix P --mode engine|baseline|baseline-target|generate FILE
 Prints one JSON object."""
 
 from __future__ import annotations
@@ -130,9 +130,94 @@ def baseline(path: str) -> dict:
             "peak_rss_mb": peak_mb(), "rss_after_setup_mb": baseline_mb}
 
 
+def _target_clone():
+    """A model with the target's table definition (`testapp.Widget`: the same columns, indexes,
+    unique key, check and foreign keys, created by Django's schema editor as the migration
+    created the original) under another table name."""
+    from django.db import models
+
+    from tests.testapp.models import Widget
+
+    attrs = {"__module__": __name__,
+             "Meta": type("Meta", (), {"app_label": "testapp", "db_table": "bench_raw"})}
+    for field in Widget._meta.local_fields:
+        if field.primary_key:
+            continue
+        _name, path, args, kwargs = field.deconstruct()
+        if field.is_relation:
+            kwargs["related_name"] = "+"
+        attrs[field.name] = type(field)(*args, **kwargs)
+    return type("BenchRaw", (models.Model,), attrs)
+
+
+def baseline_target(path: str) -> dict:
+    """Raw insert of the same rows into a table defined exactly like the target (its clone,
+    see `_target_clone`): csv.reader, the references looked up in dicts of the stored owners
+    and institutions (loaded before the clock starts; it runs after the engine's first import,
+    which stored the owners), then COPY (PostgreSQL) or executemany (SQLite). No validation,
+    no upsert; the clock stops after the commit, where the deferred foreign keys are checked.
+    This is what writing these rows costs the database without the import's work around it."""
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    model = _target_clone()
+    columns = ["ref", "owner_id", "institution_id", "category", "made_on", "retired_on",
+               "amount", "active", "note", "version"]
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw")
+        cursor.execute("SELECT ref, id FROM testapp_owner")
+        owners = dict(cursor.fetchall())
+        cursor.execute("SELECT code, id FROM organisations_institution")
+        institutions = dict(cursor.fetchall())
+    if not owners:
+        raise RuntimeError("the target-schema baseline runs after the engine stored the owners")
+    with connection.schema_editor() as editor:
+        editor.create_model(model)
+    at = {name: COLUMNS.index(name) for name in COLUMNS}
+    booleans = {"yes": True, "no": False, "": None}
+
+    def prepared(r: list[str]) -> tuple:
+        return (r[0], owners[r[1]], institutions.get(r[at["institution"]]),
+                r[at["category"]], r[at["made_on"]], r[at["retired_on"]] or None,
+                r[at["amount"]] or None, booleans[r[at["active"]]], r[at["note"]] or None, 1)
+
+    baseline_mb = peak_mb()
+    start = time.perf_counter()
+    rows = 0
+    with open(path, encoding="utf-8", newline="") as handle, transaction.atomic(), \
+            connection.cursor() as cursor:
+        reader = csv.reader(handle)
+        next(reader)
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY bench_raw ({', '.join(columns)}) FROM STDIN") as copy:
+                for record in reader:
+                    copy.write_row(prepared(record))
+                    rows += 1
+        else:
+            marks = ", ".join("?" for _ in columns)
+            insert = f"INSERT INTO bench_raw ({', '.join(columns)}) VALUES ({marks})"
+            raw = cursor.cursor
+            batch = []
+            for record in reader:
+                batch.append(prepared(record))
+                if len(batch) == 5000:
+                    raw.executemany(insert, batch)
+                    rows += len(batch)
+                    batch = []
+            raw.executemany(insert, batch)
+            rows += len(batch)
+    elapsed = time.perf_counter() - start
+    with connection.schema_editor() as editor:
+        editor.delete_model(model)
+    return {"seconds": round(elapsed, 2), "rows_per_s": round(rows / elapsed),
+            "peak_rss_mb": peak_mb(), "rss_after_setup_mb": baseline_mb}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["engine", "baseline", "generate"], required=True)
+    parser.add_argument("--mode", choices=["engine", "baseline", "baseline-target", "generate"], required=True)
     parser.add_argument("--rows", type=int, default=0)
     parser.add_argument("--prefix", default="W")
     parser.add_argument("file")
@@ -141,7 +226,8 @@ def main() -> None:
         generate(args.file, args.rows, args.prefix)
         print(json.dumps({}))
     else:
-        print(json.dumps(engine(args.file) if args.mode == "engine" else baseline(args.file)))
+        run = {"engine": engine, "baseline": baseline, "baseline-target": baseline_target}
+        print(json.dumps(run[args.mode](args.file)))
 
 
 if __name__ == "__main__":
