@@ -217,7 +217,8 @@ def baseline_target(path: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["engine", "baseline", "baseline-target", "generate"], required=True)
+    parser.add_argument("--mode", required=True,
+                        choices=["engine", "baseline", "baseline-target", "generate"])
     parser.add_argument("--rows", type=int, default=0)
     parser.add_argument("--prefix", default="W")
     parser.add_argument("file")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from herstelpad.accounts.models import Role
 from tests.conftest import axe_violations, login
@@ -18,7 +19,7 @@ def test_casemanager_records_an_objection_and_a_withdrawal(page, make_user):
     page.goto(page.base_url + "/deelnemers/P-BROWSER/")
     page.get_by_role("navigation", name="Onderdelen van het dossier").get_by_role(
         "link", name="Toestemming").click()
-    assert page.get_by_role("heading", name="Toestemming en bezwaar").is_visible()
+    expect(page.get_by_role("heading", name="Toestemming en bezwaar")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("link", name="Toestemming of bezwaar vastleggen").click()
     page.get_by_label("Soort").select_option("objection")

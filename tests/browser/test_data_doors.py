@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from herstelpad.accounts.models import Role
 from tests.conftest import axe_violations, follow, login
@@ -50,7 +51,7 @@ def test_upload_with_errors_then_a_good_file_then_the_report(page, make_user, tm
     page.get_by_label("Weergave").select_option("public")
     page.get_by_role("button", name="Rapportage maken").click()
     chart = page.get_by_role("img", name="Widgets per jaar")
-    assert chart.is_visible()
+    expect(chart).to_be_visible()
     table = page.get_by_role("table", name="Widgets per jaar")
     assert "Huisvesting" in table.inner_text()
     assert axe_violations(page) == []

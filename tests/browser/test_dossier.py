@@ -4,6 +4,7 @@ accessibility of every dossier page (no serious or critical axe violations)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from herstelpad.accounts.models import Role
 from herstelpad.audit.models import AuditEntry
@@ -45,7 +46,7 @@ def test_casemanager_adds_a_housing_goal_marks_it_achieved_and_sees_it_on_the_ti
     assert axe_violations(page) == []
     page.get_by_role("button", name="Doel toevoegen").click()
 
-    assert page.get_by_role("heading", name="Doel: Huisvesting").is_visible()
+    expect(page.get_by_role("heading", name="Doel: Huisvesting")).to_be_visible()
     assert "Het doel is toegevoegd." in page.get_by_role("status").first.inner_text()
     actions = page.get_by_role("table", name="Acties bij dit doel")
     assert "Inschrijven bij de woningcorporatie" in actions.inner_text()

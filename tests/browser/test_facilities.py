@@ -6,6 +6,7 @@ facility page (no serious or critical axe violations)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from herstelpad.accounts.models import Role
 from herstelpad.facilities import services
@@ -51,7 +52,7 @@ def test_facility_casemanager_moves_a_candidate_through_the_huis_van_herstel_rou
         "link", name="Voorzieningen"))
     assert axe_violations(page) == []
     page.get_by_role("link", name="Huis van Herstel (Almelo)", exact=True).click()
-    assert page.get_by_role("heading", name="Instroomroute").is_visible()
+    expect(page.get_by_role("heading", name="Instroomroute")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("link", name="Kandidaat aanmelden").first.click()
     page.locator("#id_source").select_option("casemanager")
@@ -185,7 +186,7 @@ def test_facility_pages_have_no_serious_accessibility_violations(page, make_user
     # A refused form (error summary, invalid fields) too.
     page.goto(page.base_url + f"/voorzieningen/verblijven/{stay.ref}/vertrek/")
     page.get_by_role("button", name="Vertrek vastleggen").click()
-    assert page.locator("[data-error-summary]").is_visible()
+    expect(page.locator("[data-error-summary]")).to_be_visible()
     violations = axe_violations(page)
     if violations:
         failures["outflow refused"] = violations

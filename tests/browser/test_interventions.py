@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from herstelpad.accounts.models import Role
 from herstelpad.interventions.models import Enrolment
@@ -46,10 +47,10 @@ def test_herstelconsulent_runs_puinruimen_and_the_casemanager_sees_participation
     login(page, consultant.username)
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link",
                                                                   name="Interventies").click()
-    assert page.get_by_role("heading", name="Aanbod in PI Arnhem").is_visible()
+    expect(page.get_by_role("heading", name="Aanbod in PI Arnhem")).to_be_visible()
     catalogue = page.get_by_role("table", name="Interventies die aan de filters voldoen")
     for name in ("Puinruimen", "Aan de Bak!", "Herstelbemiddeling"):
-        assert catalogue.get_by_role("link", name=name, exact=True).is_visible()
+        expect(catalogue.get_by_role("link", name=name, exact=True)).to_be_visible()
     assert axe_violations(page) == []
     catalogue.get_by_role("link", name="Puinruimen", exact=True).click()
     page.get_by_role("link", name="Nieuwe editie").click()
@@ -94,7 +95,7 @@ def test_herstelconsulent_runs_puinruimen_and_the_casemanager_sees_participation
     participants.transfer(mover.current_stay, actor=None, expected_version=1,
                           to_institution=institution("PI-ZWOLLE"), on=days_ago(0))
     page.get_by_role("link", name="Editie", exact=True).click()
-    assert page.get_by_text("verblijft niet meer in PI Arnhem").is_visible()
+    expect(page.get_by_text("verblijft niet meer in PI Arnhem")).to_be_visible()
     page.get_by_role("link", name="Verhuizer, Omar").click()
     _step(page, "Stoppen vastleggen", choose=[("Uitkomst", "Uitgevallen door overplaatsing")],
           write=[("Reden", "Overgeplaatst naar PI Zwolle; vond de groep ook te zwaar.")])

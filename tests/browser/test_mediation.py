@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from herstelpad.accounts.models import Role
 from herstelpad.mediation.models import MediationCase
@@ -52,7 +53,7 @@ def test_referral_mediation_and_what_the_prison_sees(page, make_user):
     page.get_by_role("button", name="Vastleggen").click()
     page.get_by_role("navigation", name="Onderdelen van het dossier").get_by_role(
         "link", name="Herstelbemiddeling").click()
-    assert page.get_by_role("heading", name="Herstelbemiddeling", level=2).is_visible()
+    expect(page.get_by_role("heading", name="Herstelbemiddeling", level=2)).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("link", name="Aanmelden voor herstelbemiddeling").click()
     page.get_by_label("Soort delict").select_option("serious_violence")
@@ -161,6 +162,6 @@ def test_the_figures_page_is_accessible(page, make_user):
     run_to(make_case(), "closed", mediator)
     login(page, mediator.username)
     page.goto(page.base_url + "/bemiddeling/cijfers/")
-    assert page.get_by_role("heading", name="Herstelbemiddeling in cijfers").is_visible()
+    expect(page.get_by_role("heading", name="Herstelbemiddeling in cijfers")).to_be_visible()
     assert page.locator("svg[role=img]").count() >= 5
     assert axe_violations(page) == []

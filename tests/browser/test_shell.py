@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from herstelpad.accounts.models import Role
 from tests.conftest import axe_violations, login
@@ -55,7 +56,7 @@ def test_language_switch_to_english_and_back(page, make_user):
     page.get_by_role("button", name="EN (English)").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", level=1).inner_text() == "Welcome, Sanne de Vries"
-    assert page.get_by_role("button", name="Log out").is_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
     page.get_by_role("button", name="NL (Nederlands)").click()
     assert page.locator("html").get_attribute("lang") == "nl"
     assert page.get_by_role("heading", level=1).inner_text() == "Welkom, Sanne de Vries"
@@ -90,7 +91,7 @@ def test_forbidden_and_missing_pages_are_dutch(page, make_user):
 def test_home_pages_are_accessible(page, make_user, role):
     user = make_user(role)
     login(page, user.username)
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert axe_violations(page) == []
 
 
@@ -101,5 +102,6 @@ def test_account_page_offers_two_factor_enrolment(page, make_user):
     assert page.get_by_role("heading", level=1).inner_text() == "Mijn account"
     page.get_by_role("link", name="Tweestapsverificatie instellen").click()
     page.get_by_role("button", name="Volgende").click()
-    assert page.get_by_role("img", name="QR-code om uw authenticator-app te koppelen").is_visible()
+    expect(page.get_by_role("img", name="QR-code om uw authenticator-app te koppelen")
+           ).to_be_visible()
     assert axe_violations(page) == []
