@@ -18,9 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def case(mode: str, path: str, rows: int = 0, prefix: str = "W") -> dict:
+def case(mode: str, path: str, rows: int = 0, prefix: str = "W",
+         kind: str = "test-widgets") -> dict:
     out = subprocess.run([sys.executable, "-m", "bench.import_case", "--mode", mode,
-                          "--rows", str(rows), "--prefix", prefix, path],
+                          "--rows", str(rows), "--prefix", prefix, "--kind", kind, path],
                          cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(out.stderr)

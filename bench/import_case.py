@@ -1,6 +1,7 @@
 """One import case in its own process, so that its peak memory (VmHWM) is its own.
 
-python -m bench.import_case --rows N --prefix P --mode engine|baseline|baseline-target|generate FILE
+python -m bench.import_case --rows N --prefix P --mode engine|baseline|baseline-target|generate
+    [--kind test-widgets|candidates] FILE
 Prints one JSON object."""
 
 from __future__ import annotations
@@ -45,7 +46,34 @@ def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def engine(path: str) -> dict:
+CANDIDATE_COLUMNS = ["candidate_ref", "facility", "list_date", "sex", "sentence_end_on",
+                     "life_sentence", "isd", "tbs", "clinic", "immediate_release", "pp",
+                     "municipality", "status"]
+TWENTE = ["Almelo", "Enschede", "Hengelo", "Borne", "Oldenzaal"]
+
+
+def generate_candidates(path: str, rows: int, prefix: str) -> None:
+    """A candidate list for Huis van Herstel (FAC-HVH), list dates spread over five years:
+    about a quarter eligible, the others failing on sex, a flag, the remaining sentence (too
+    soon, too far) or the region, or without a sentence end (`other`)."""
+    import datetime as dt
+
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CANDIDATE_COLUMNS)
+        for i in range(rows):
+            list_date = dt.date(2021 + i % 5, 1 + (i // 5) % 12, 1)
+            days = (20, 90, 200, 400, 700, None)[i % 6]
+            flags = ["yes" if i % 17 == k else ("no" if i % 2 else "") for k in range(6)]
+            writer.writerow([
+                f"{prefix}{i}", "FAC-HVH", list_date.isoformat(),
+                "female" if i % 11 == 0 else "male",
+                "" if days is None else (list_date + dt.timedelta(days=days)).isoformat(),
+                *flags, "Zwolle" if i % 13 == 0 else TWENTE[i % 5],
+                ("", "on_intake_list", "", "already_placed")[i % 4]])
+
+
+def engine(path: str, kind: str = "test-widgets") -> dict:
     import django
 
     django.setup()
@@ -60,7 +88,7 @@ def engine(path: str) -> dict:
 
     start = phases["start"] = time.perf_counter()
     with acting_as(None, channel="cli", purpose="benchmark"), open(path, "rb") as handle:
-        result, _run = services.import_file("test-widgets", handle, channel="cli",
+        result, _run = services.import_file(kind, handle, channel="cli",
                                             on_progress=progress)
     elapsed = time.perf_counter() - start
     assert result.ok, [str(e) for e in result.errors[:5]]
@@ -74,6 +102,41 @@ def engine(path: str) -> dict:
             **split, "peak_rss_mb": peak_mb(), "rss_after_setup_mb": baseline_mb}
 
 
+def _raw_write(path: str, columns: list[str], prepared) -> tuple[int, float]:
+    """The timed part of a baseline: read `path` with csv.reader, turn each record into the
+    values of `columns` with `prepared`, and write them into `bench_raw` in one transaction:
+    COPY (PostgreSQL) or executemany in batches of 5,000 (SQLite). Returns the rows written
+    and the seconds taken up to and including the commit."""
+    from django.db import connection, transaction
+
+    start = time.perf_counter()
+    rows = 0
+    names = ", ".join(columns)
+    with open(path, encoding="utf-8", newline="") as handle, transaction.atomic(), \
+            connection.cursor() as cursor:
+        reader = csv.reader(handle)
+        next(reader)
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY bench_raw ({names}) FROM STDIN") as copy:
+                for record in reader:
+                    copy.write_row(prepared(record))
+                    rows += 1
+        else:
+            marks = ", ".join("?" for _ in columns)
+            insert = f"INSERT INTO bench_raw ({names}) VALUES ({marks})"
+            raw = cursor.cursor
+            batch = []
+            for record in reader:
+                batch.append(prepared(record))
+                if len(batch) == 5000:
+                    raw.executemany(insert, batch)
+                    rows += len(batch)
+                    batch = []
+            raw.executemany(insert, batch)
+            rows += len(batch)
+    return rows, time.perf_counter() - start
+
+
 def baseline(path: str) -> dict:
     """Raw insert of the same rows: csv.reader, then executemany (SQLite) or COPY
     (PostgreSQL) into a table indexed like the target (unique key, an index per reference);
@@ -81,7 +144,7 @@ def baseline(path: str) -> dict:
     import django
 
     django.setup()
-    from django.db import connection, transaction
+    from django.db import connection
 
     types = {"made_on": "DATE", "retired_on": "DATE", "amount": "INTEGER",
              "built_in": "INTEGER"}
@@ -99,31 +162,7 @@ def baseline(path: str) -> dict:
         cursor.execute("CREATE INDEX bench_raw_owner ON bench_raw (owner_ref)")
         cursor.execute("CREATE INDEX bench_raw_institution ON bench_raw (institution)")
     baseline_mb = peak_mb()
-    start = time.perf_counter()
-    rows = 0
-    with open(path, encoding="utf-8", newline="") as handle, transaction.atomic(), \
-            connection.cursor() as cursor:
-        reader = csv.reader(handle)
-        next(reader)
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY bench_raw ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for record in reader:
-                    copy.write_row([cell or None for cell in record])
-                    rows += 1
-        else:
-            marks = ", ".join("?" for _ in COLUMNS)
-            insert = f"INSERT INTO bench_raw ({', '.join(COLUMNS)}) VALUES ({marks})"
-            raw = cursor.cursor
-            batch = []
-            for record in reader:
-                batch.append([cell or None for cell in record])
-                if len(batch) == 5000:
-                    raw.executemany(insert, batch)
-                    rows += len(batch)
-                    batch = []
-            raw.executemany(insert, batch)
-            rows += len(batch)
-    elapsed = time.perf_counter() - start
+    rows, elapsed = _raw_write(path, COLUMNS, lambda record: [cell or None for cell in record])
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_raw")
     return {"seconds": round(elapsed, 2), "rows_per_s": round(rows / elapsed),
@@ -160,7 +199,7 @@ def baseline_target(path: str) -> dict:
     import django
 
     django.setup()
-    from django.db import connection, transaction
+    from django.db import connection
 
     model = _target_clone()
     columns = ["ref", "owner_id", "institution_id", "category", "made_on", "retired_on",
@@ -184,31 +223,7 @@ def baseline_target(path: str) -> dict:
                 r[at["amount"]] or None, booleans[r[at["active"]]], r[at["note"]] or None, 1)
 
     baseline_mb = peak_mb()
-    start = time.perf_counter()
-    rows = 0
-    with open(path, encoding="utf-8", newline="") as handle, transaction.atomic(), \
-            connection.cursor() as cursor:
-        reader = csv.reader(handle)
-        next(reader)
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY bench_raw ({', '.join(columns)}) FROM STDIN") as copy:
-                for record in reader:
-                    copy.write_row(prepared(record))
-                    rows += 1
-        else:
-            marks = ", ".join("?" for _ in columns)
-            insert = f"INSERT INTO bench_raw ({', '.join(columns)}) VALUES ({marks})"
-            raw = cursor.cursor
-            batch = []
-            for record in reader:
-                batch.append(prepared(record))
-                if len(batch) == 5000:
-                    raw.executemany(insert, batch)
-                    rows += len(batch)
-                    batch = []
-            raw.executemany(insert, batch)
-            rows += len(batch)
-    elapsed = time.perf_counter() - start
+    rows, elapsed = _raw_write(path, columns, prepared)
     with connection.schema_editor() as editor:
         editor.delete_model(model)
     return {"seconds": round(elapsed, 2), "rows_per_s": round(rows / elapsed),
@@ -219,16 +234,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", required=True,
                         choices=["engine", "baseline", "baseline-target", "generate"])
+    parser.add_argument("--kind", default="test-widgets",
+                        help="the KIND to import (generate: test-widgets or candidates)")
     parser.add_argument("--rows", type=int, default=0)
     parser.add_argument("--prefix", default="W")
     parser.add_argument("file")
     args = parser.parse_args()
     if args.mode == "generate":
-        generate(args.file, args.rows, args.prefix)
+        (generate_candidates if args.kind == "candidates" else generate)(
+            args.file, args.rows, args.prefix)
         print(json.dumps({}))
     else:
-        run = {"engine": engine, "baseline": baseline, "baseline-target": baseline_target}
-        print(json.dumps(run[args.mode](args.file)))
+        if args.mode == "engine":
+            print(json.dumps(engine(args.file, args.kind)))
+        else:
+            run = {"baseline": baseline, "baseline-target": baseline_target}
+            print(json.dumps(run[args.mode](args.file)))
 
 
 if __name__ == "__main__":
