@@ -301,6 +301,32 @@ def test_a_later_version_changes_outcomes_only_on_or_after_its_date(list_offset,
         assert with_change.outcome == without.outcome
 
 
+def test_a_referral_form_left_on_unknown_takes_the_facts_from_the_dossier(make_user):
+    """The referral form sends every field, "unknown" or empty where nothing was chosen; those
+    are facts left out, so the dossier's facts count, and a fact that was chosen wins."""
+    from herstelpad.facilities.forms import CandidateForm
+
+    casemanager = make_user("casemanager", institutions=("PI-ALMELO",))
+    person = make_participant(at="PI-ALMELO", entered_days_ago=100, sex="male",
+                              dutch_proficiency="sufficient", offence_category="robbery_violence")
+    as_the_form_sends = {name: None for name in CandidateForm.FACTS}
+    as_the_form_sends.update(sex="unknown", dutch_proficiency="unknown", regime="",
+                             offence_category="", municipality="")
+    candidate = services.register_candidate(
+        actor=casemanager, facility=institution("FAC-HVH"), source="casemanager",
+        list_date=days_ago(5), participant=person, **as_the_form_sends)
+    assert (candidate.sex, candidate.dutch_proficiency, candidate.offence_category,
+            candidate.regime) == ("male", "sufficient", "robbery_violence", "basic")
+    assert candidate.screening_outcome != "female"
+
+    chosen = {**as_the_form_sends, "sex": "female", "dutch_proficiency": "limited"}
+    other = services.register_candidate(
+        actor=casemanager, facility=institution("FAC-HVH"), source="casemanager",
+        list_date=days_ago(5), participant=person, **chosen)
+    assert (other.sex, other.dutch_proficiency) == ("female", "limited")
+    assert other.screening_outcome == "female"
+
+
 def test_a_referral_from_the_dossier_takes_the_known_facts(make_user):
     casemanager = make_user("casemanager", institutions=("PI-ALMELO",))
     person = make_participant(at="PI-ALMELO", entered_days_ago=100)

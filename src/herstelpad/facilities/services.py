@@ -430,17 +430,21 @@ def register_candidate(*, actor, facility: Institution, source: str, list_date: 
         errors["facility"] = _("Voor deze voorziening is geen instroomroute ingesteld.")
     _raise(errors)
     if participant is not None:
-        # Facts the referral leaves out come from the dossier.
-        if "sex" not in facts:
+        # Facts the referral leaves out come from the dossier. Left out: not given, empty or
+        # "unknown" (the referral form sends every field, with "unknown" as the default).
+        def left_out(field: str) -> bool:
+            return facts.get(field) in (None, "", "unknown")
+
+        if left_out("sex") and participant.sex:
             clean["sex"] = participant.sex
         for field in ("dutch_proficiency", "offence_category"):
-            if field not in facts and getattr(participant, field):
+            if left_out(field) and getattr(participant, field):
                 clean[field] = getattr(participant, field)
         if participant.current_stay_id and not clean.get("sentence_end_on"):
             clean["sentence_end_on"] = participant.current_stay.sentence_end_on
         if participant.current_stay_id and not clean.get("municipality_name"):
             clean["municipality_name"] = participant.current_stay.aftercare_municipality
-        if "regime" not in facts and participant.current_episode_id:
+        if left_out("regime") and participant.current_episode_id:
             clean["regime"] = participants.regime_state(participant.current_episode_id).regime \
                 or ""
     municipality = resolve_municipality(clean.get("municipality_name", ""))
