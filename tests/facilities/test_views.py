@@ -125,6 +125,33 @@ def test_a_referrer_registers_only_their_own_kind(role_client):
         "/voorzieningen/FAC-HVH/kandidaten/nieuw/").status_code == 403
 
 
+def test_a_unit_head_of_the_facility_registers_every_source(client, make_user):
+    """The facility team registers every referral and application, also its unit head, who
+    does not refer candidates to other facilities."""
+    head = make_user(Role.UNIT_HEAD, institutions=("FAC-HVH",))
+    client.force_login(head)
+    page = _text(client.get("/voorzieningen/FAC-HVH/kandidaten/nieuw/"))
+    assert 'value="municipality"' in page and 'value="application"' in page
+    response = client.post("/voorzieningen/FAC-HVH/kandidaten/nieuw/", {
+        "source": "municipality", "list_date": days_ago(0).isoformat(), "name": "Gemeentelijk",
+        "sex": "male", "dutch_proficiency": "unknown"})
+    assert response.status_code == 302, _text(response)
+    assert Candidate.objects.get(name="Gemeentelijk").source == "municipality"
+    # Elsewhere the unit head is not a referrer.
+    assert client.get("/voorzieningen/FAC-COMPAGNIE/kandidaten/nieuw/").status_code == 403
+
+
+def test_the_service_refuses_a_source_that_is_not_the_referrers_own(make_user):
+    from django.core.exceptions import ValidationError
+
+    coordinator = make_user(Role.AFTERCARE_COORDINATOR)
+    with pytest.raises(ValidationError) as refused:
+        services.register_candidate(actor=coordinator, facility=institution("FAC-HVH"),
+                                    source="probation", list_date=days_ago(0), sex="male")
+    assert "gemeente" in str(refused.value.message_dict["source"]).lower()
+    assert not Candidate.objects.exists()
+
+
 # --- Decisions --------------------------------------------------------------------------------
 
 def test_the_team_moves_a_candidate_and_diz_decides(team, make_user, client):

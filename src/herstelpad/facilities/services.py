@@ -404,12 +404,31 @@ def _apply_state(candidate: Candidate, state: workflows.CandidateState) -> list[
     return fields
 
 
+def intake_sources(user, facility) -> list[str]:
+    """Where a candidate this user registers for `facility` can come from: the facility team
+    (who may manage it) registers every referral and every application; a referrer registers
+    only their own kind of referral; anyone else nothing."""
+    if policy.may_manage_facility(user, facility.pk):
+        return [value for value in Source.values if value != Source.LIST]
+    if not policy.has_perm(user, "facilities.refer"):
+        return []
+    return {"casemanager": [Source.CASEMANAGER], "aftercare_coordinator": [Source.MUNICIPALITY],
+            "probation_officer": [Source.PROBATION]}.get(user.role, [])
+
+
 def register_candidate(*, actor, facility: Institution, source: str, list_date: dt.date,
                        participant: Participant | None = None, name: str = "",
                        ref: str | None = None, **facts) -> Candidate:
     """A referral (casemanager, municipality, probation) or an application: the candidate
     enters the route's first step and is screened with the criteria in force on `list_date`."""
-    _require(actor, "facilities.refer" if source != Source.APPLICATION else "facilities.manage")
+    if _user(actor) is not None and facility is not None:
+        allowed = intake_sources(actor, facility)
+        if not allowed:
+            raise PermissionDenied("facilities.refer")
+        if source not in allowed:
+            raise ValidationError({"source": _("U kunt voor deze voorziening alleen aanmelden "
+                                               "als: %(sources)s.") % {"sources": ", ".join(
+                str(Source(value).label) for value in allowed)}})
     errors: dict = {}
     if facility is None or not facility.is_facility:
         errors["facility"] = _("Kies een voorziening.")

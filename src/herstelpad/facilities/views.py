@@ -206,7 +206,7 @@ def facility_detail(request, code):
         "current_capacity": current_capacity, "versions": versions,
         "current_version": current_version, "route": services.route_of(facility),
         "can_candidates": policy.has_perm(user, "facilities.candidates"),
-        "can_refer": _intake_sources(user, facility) != [],
+        "can_refer": services.intake_sources(user, facility) != [],
         "can_stays": policy.has_perm(user, "participants.view"),
         "can_figures": policy.has_perm(user, "facilities.figures")
         and _may_see_figures(user, facility),
@@ -280,7 +280,7 @@ def board(request, code):
     ctx = {"facility": facility, "form": form, "page": page, "query": params.urlencode(),
            "groups": _group(list(page.object_list), route), "columns": columns,
            "labels": _labels(), "today": _today(),
-           "can_add": _intake_sources(user, facility) != [],
+           "can_add": services.intake_sources(user, facility) != [],
            "can_import": _may_import(user, facility)}
     template = "facilities/_board_results.html" if request.htmx else "facilities/board.html"
     return render(request, template, ctx)
@@ -544,23 +544,12 @@ def place(request, ref):
 
 # --- Referral and application ---------------------------------------------------------------
 
-def _intake_sources(user, facility) -> list[str]:
-    """Where a candidate this user registers can come from: the facility team registers
-    every referral and application; a referrer registers their own kind of referral."""
-    if policy.may_manage_facility(user, facility.pk):
-        return [s for s in Source.values if s != Source.LIST]
-    if not policy.has_perm(user, "facilities.refer"):
-        return []
-    return {"casemanager": [Source.CASEMANAGER], "aftercare_coordinator": [Source.MUNICIPALITY],
-            "probation_officer": [Source.PROBATION]}.get(user.role, [])
-
-
 @policy.requires("facilities.candidates")
 @require_http_methods(["GET", "POST"])
 def candidate_add(request, code):
     user = request.user
     facility = _facility(code)
-    sources = _intake_sources(user, facility)
+    sources = services.intake_sources(user, facility)
     if not sources:
         _deny(request, "facilities.refer")
     form = forms.CandidateForm(_posted(request), sources=sources,
