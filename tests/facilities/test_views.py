@@ -480,6 +480,14 @@ def test_dashboard(team):
     assert team.get("/voorzieningen/FAC-HVH/cijfers/?date_from=2026-13-01").status_code == 400
     response = team.get("/voorzieningen/FAC-HVH/cijfers/?date_from=2025-05-01&date_to=2025-01-01")
     assert response.status_code == 400
+    # One date given and the other left to its default can cross too: a clear error, not a
+    # server error.
+    for query in ("date_to=2020-01-01", f"date_from={days_ago(-30).isoformat()}"):
+        response = team.get(f"/voorzieningen/FAC-HVH/cijfers/?{query}")
+        assert response.status_code == 400, query
+        assert "De begindatum ligt na de einddatum" in _text(response), query
+    far = team.get("/voorzieningen/FAC-HVH/cijfers/?date_to=2099-12-31")
+    assert far.status_code == 200  # a period running into the future is fine
 
 
 # --- Query counts -------------------------------------------------------------------------------

@@ -804,12 +804,19 @@ def dashboard(request, code):
     default_from, default_to = _default_period(today)
     form = forms.PeriodForm(request.GET or None, initial={"date_from": default_from,
                                                           "date_to": default_to})
-    if form.is_bound and not form.is_valid():
-        return render(request, "facilities/dashboard.html", {
-            "facility": facility, "form": form}, status=400)
+    valid = not form.is_bound or form.is_valid()
     data = form.cleaned_data if form.is_bound else {}
     date_from = data.get("date_from") or default_from
     date_to = data.get("date_to") or today
+    if valid and date_from > date_to:
+        # One date given, the other the default: they can still cross.
+        form.add_error("date_from" if data.get("date_from") else "date_to",
+                       _("De begindatum ligt na de einddatum (%(from)s tot en met %(to)s).")
+                       % {"from": date_from.isoformat(), "to": date_to.isoformat()})
+        valid = False
+    if not valid:
+        return render(request, "facilities/dashboard.html", {
+            "facility": facility, "form": form}, status=400)
     context = figures(user, facility, date_from, date_to)
     query = f"from={date_from.isoformat()}&to={date_to.isoformat()}&institution={facility.code}"
     return render(request, "facilities/dashboard.html", {
