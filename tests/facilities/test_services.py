@@ -166,6 +166,112 @@ def test_hard_criterion_allows_no_exception_but_a_soft_one_does(hvh_team):
     assert candidate.screening_outcome == "other" and candidate.reasons == ["other"]
 
 
+def test_an_exception_only_for_an_open_candidate_and_once_per_criterion(hvh_team):
+    middelburg = make_team_for("FAC-MIDDELBURG")
+    candidate = services.register_candidate(
+        actor=None, facility=institution("FAC-MIDDELBURG"), source="application",
+        list_date=days_ago(30), sex="male", sentence_end_on=days_ago(-60),
+        municipality="Utrecht", weekly_work_hours=30)
+    region = candidate.criterion_set.criteria.get(kind="region")
+    services.grant_exception(candidate, actor=middelburg, criterion=region,
+                             reason="Werkt in Vlissingen.")
+    with pytest.raises(ValidationError) as twice:
+        services.grant_exception(candidate, actor=middelburg, criterion=region,
+                                 reason="Nog een keer.")
+    assert "al een uitzondering" in twice.value.message_dict["criterion"][0]
+    candidate.refresh_from_db()
+    services.withdraw(candidate, actor=middelburg, expected_version=candidate.version,
+                      on=days_ago(1), reason="Trekt zich terug.")
+    candidate.refresh_from_db()
+    other = candidate.criterion_set.criteria.exclude(hard=True).exclude(pk=region.pk).first()
+    if other is not None:
+        with pytest.raises(ValidationError) as closed:
+            services.grant_exception(candidate, actor=middelburg, criterion=other,
+                                     reason="Te laat.")
+        assert "instroomroute" in closed.value.message_dict["__all__"][0]
+    assert candidate.exceptions.count() == 1
+
+
+def _at_the_facility(days: int = 200):
+    person = make_participant(at="PI-ALMELO", entered_days_ago=days + 100)
+    stay = person.current_stay
+    return services.participants.transfer(
+        stay, actor=None, expected_version=stay.version, to_institution=institution("FAC-HVH"),
+        on=days_ago(days))
+
+
+def test_temporary_returns_do_not_overlap_and_end_with_the_stay(hvh_team):
+    stay = _at_the_facility()
+    first = services.temporary_return(stay, actor=hvh_team, left_on=days_ago(150),
+                                      planned_return_on=days_ago(140), reason="Time-out.",
+                                      decided_by="Directeur")
+    services.end_temporary_return(first, actor=hvh_team, returned_on=days_ago(130))
+    with pytest.raises(ValidationError) as overlapping:
+        services.temporary_return(stay, actor=hvh_team, left_on=days_ago(135),
+                                  planned_return_on=days_ago(120), reason="Weer.",
+                                  decided_by="Directeur")
+    assert "left_on" in overlapping.value.message_dict
+    second = services.temporary_return(stay, actor=hvh_team, left_on=days_ago(20),
+                                       planned_return_on=days_ago(10), reason="Incident.",
+                                       decided_by="Directeur")
+    # The stay cannot end before the open temporary return began ...
+    with pytest.raises(ValidationError) as too_early:
+        services.definitive_return(stay, actor=hvh_team, expected_version=stay.version,
+                                   on=days_ago(25), return_reason="substance_use",
+                                   decided_by="Directeur")
+    assert "on" in too_early.value.message_dict
+    # ... and when it ends, the return ends with it: no return can be recorded afterwards,
+    # and the home panel no longer counts it as overdue.
+    services.definitive_return(stay, actor=hvh_team, expected_version=stay.version,
+                               on=days_ago(5), return_reason="substance_use",
+                               decided_by="Directeur")
+    second.refresh_from_db()
+    with pytest.raises(ValidationError) as after_the_end:
+        services.end_temporary_return(second, actor=hvh_team, returned_on=days_ago(1))
+    assert "beëindigd" in after_the_end.value.message_dict["__all__"][0]
+    from types import SimpleNamespace
+
+    from herstelpad.facilities.home import facility_panel
+
+    rows = facility_panel(SimpleNamespace(user=hvh_team))["rows"]
+    assert [row["overdue"] for row in rows if row["facility"].code == "FAC-HVH"] == [0]
+
+
+def test_one_open_temporary_return_per_stay_also_in_the_database(hvh_team):
+    from django.db import IntegrityError, transaction
+
+    from herstelpad.facilities.models import TemporaryReturn
+
+    stay = _at_the_facility()
+    services.temporary_return(stay, actor=hvh_team, left_on=days_ago(20),
+                              planned_return_on=days_ago(10), reason="Incident.",
+                              decided_by="Directeur")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TemporaryReturn.objects.create(stay=stay, left_on=days_ago(19),
+                                       planned_return_on=days_ago(9), reason="Tegelijk.",
+                                       decided_by="Directeur")
+
+
+def test_the_trial_period_is_versioned_and_only_for_a_running_stay(hvh_team):
+    from herstelpad.concurrency import ConflictError
+
+    stay = _at_the_facility()
+    version = services.facility_details_version(stay)
+    details = services.set_trial_period(stay, actor=hvh_team, expected_version=version,
+                                        trial_until=days_ago(-30))
+    assert details.trial_until == days_ago(-30) and details.version == version + 1
+    with pytest.raises(ConflictError):  # someone else's form, loaded before that change
+        services.set_trial_period(stay, actor=hvh_team, expected_version=version,
+                                  trial_until=None)
+    services.outflow(stay, actor=hvh_team, expected_version=stay.version, on=days_ago(1),
+                     outflow_type="positive_pp")
+    stay.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.set_trial_period(stay, actor=hvh_team,
+                                  expected_version=services.facility_details_version(stay),
+                                  trial_until=None)
+
+
 def test_definitive_return_and_a_second_stay(hvh_team):
     person = make_participant(at="PI-ALMELO", entered_days_ago=300)
     stay = person.current_stay

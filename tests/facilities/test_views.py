@@ -308,9 +308,15 @@ def test_every_team_form_opens_for_the_facility_team(team):
     for url in urls:
         assert team.get(url).status_code == 200, url
         assert team.post(url, {}).status_code == 400, url
-    # An empty trial period is valid: it ends the trial period.
+    # An empty trial period is valid: it ends the trial period. The form carries the version
+    # of the stay's facility details; a stale one is a conflict.
     url = f"/voorzieningen/verblijven/{stay.ref}/proefperiode/"
-    assert team.get(url).status_code == 200 and team.post(url, {}).status_code == 302
+    assert team.post(url, {}).status_code == 400
+    version = services.facility_details_version(stay)
+    assert f'name="version" value="{version}"' in _text(team.get(url))
+    assert team.post(url, {"version": version}).status_code == 302
+    stale = team.post(url, {"version": version, "trial_until": days_ago(-10).isoformat()})
+    assert stale.status_code == 409
     services.end_temporary_return(temporary, actor=None, returned_on=days_ago(1))
     url = f"/voorzieningen/verblijven/{stay.ref}/tijdelijk-terug/"
     assert team.get(url).status_code == 200 and team.post(url, {}).status_code == 400

@@ -154,7 +154,7 @@ class PlaceForm(VersionedForm):
                         help_text=_("Leeg: geen proefperiode."))
 
 
-class TrialForm(ServiceForm):
+class TrialForm(VersionedForm):
     trial_until = _date(_("Proefperiode tot en met"), required=False,
                         help_text=_("Leeg: geen proefperiode (meer)."))
 

@@ -37,7 +37,8 @@ def facility_panel(request) -> dict | None:
                   waiting=Count("pk", filter=Q(state=wf.OPEN, step_since__lt=long_since)),
                   approved=Count("pk", filter=Q(state=wf.APPROVED))))}
     overdue = dict(policy.scope(user, TemporaryReturn.objects.filter(
-        stay__institution_id__in=list(facilities), returned_on__isnull=True,
+        stay__institution_id__in=list(facilities), stay__left_on__isnull=True,
+        returned_on__isnull=True,
         planned_return_on__lt=today)).order_by().values("stay__institution_id")
         .annotate(n=Count("pk")).values_list("stay__institution_id", "n"))
     rows = [{"facility": facility, "open": counts.get(pk, {}).get("open", 0),

@@ -471,4 +471,7 @@ class TemporaryReturn(AuditedModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(planned_return_on__gte=models.F("left_on")),
                                    name="temporary_return_planned_after_left"),
+            # At most one temporary return without a return date per stay.
+            models.UniqueConstraint(fields=["stay"], condition=models.Q(returned_on__isnull=True),
+                                    name="one_open_temporary_return_per_stay"),
         ]

@@ -29,7 +29,7 @@ Funnel
                                             `lead_time_days` (integers, computed in SQL)
 Placement and stay
     place(candidate, *, actor, expected_version, on, trial_until=None, from_stay=None) -> Stay
-    set_trial_period(stay, *, actor, trial_until) -> FacilityStay
+    set_trial_period(stay, *, actor, expected_version, trial_until) -> FacilityStay
     temporary_return(stay, *, actor, left_on, planned_return_on, reason, decided_by)
     end_temporary_return(temporary_return, *, actor, returned_on)
     definitive_return(stay, *, actor, expected_version, on, return_reason, decided_by,
@@ -55,7 +55,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, F, Max, Min, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -99,7 +99,8 @@ __all__ = [
     "facilities_for", "route_of", "capacity_on", "capacity_history", "set_capacity",
     "criterion_set_on", "add_criterion_set", "screen", "grant_exception", "register_candidate",
     "decide", "withdraw", "reopen", "record_prescan", "allowed_actions", "replayed_state",
-    "board", "place", "set_trial_period", "temporary_return", "end_temporary_return",
+    "board", "place", "set_trial_period", "facility_details_version", "temporary_return",
+    "end_temporary_return", "intake_sources",
     "definitive_return", "outflow", "occupancy", "funnel", "outflow_by_type", "length_of_stay",
     "TransitionError",
 ]
@@ -335,14 +336,23 @@ def grant_exception(candidate: Candidate, *, actor, criterion: Criterion, reason
         errors["criterion"] = _("Dit is een hard criterium: een uitzondering is niet mogelijk.")
     if not reason:
         errors["reason"] = _("Een uitzondering heeft een motivering.")
+    if candidate.state != workflows.OPEN:
+        errors["__all__"] = _("Een uitzondering is alleen mogelijk zolang de kandidaat in de "
+                              "instroomroute zit.")
+    already = _("Voor dit criterium is al een uitzondering gemaakt.")
+    if ScreeningException.objects.filter(candidate=candidate, criterion=criterion).exists():
+        errors["criterion"] = already
     on = on or today()
     _not_future(on, "on", errors)
     _raise(errors)
-    with transaction.atomic():
-        exception = ScreeningException.objects.create(
-            candidate=candidate, criterion=criterion, reason=reason, granted_on=on,
-            granted_by=_user(actor))
-        screen(candidate)
+    try:
+        with transaction.atomic():
+            exception = ScreeningException.objects.create(
+                candidate=candidate, criterion=criterion, reason=reason, granted_on=on,
+                granted_by=_user(actor))
+            screen(candidate)
+    except IntegrityError as exc:  # granted at the same moment by someone else
+        raise ValidationError({"criterion": already}) from exc
     return exception
 
 
@@ -692,14 +702,26 @@ def _require_stay(actor, stay: Stay) -> None:
         raise ValidationError({"__all__": _("Dit verblijf is niet in een voorziening.")})
 
 
-def set_trial_period(stay: Stay, *, actor, trial_until: dt.date | None) -> FacilityStay:
+def set_trial_period(stay: Stay, *, actor, expected_version,
+                     trial_until: dt.date | None) -> FacilityStay:
+    """Set or clear the trial period of a running facility stay. `expected_version` is the
+    version of the stay's facility details the user saw (`facility_details_version`)."""
     _require_stay(actor, stay)
+    details = _facility_stay(stay)
+    check_version(details, expected_version)
+    if stay.left_on is not None:
+        raise ValidationError({"__all__": _("Dit verblijf is al beëindigd.")})
     if trial_until is not None and trial_until < stay.entered_on:
         raise ValidationError({"trial_until": _("De proefperiode eindigt na de binnenkomst.")})
-    details = _facility_stay(stay)
     details.trial_until = trial_until
-    details.save(update_fields=["trial_until"])
+    save_versioned(details, expected_version, ["trial_until"])
     return details
+
+
+def facility_details_version(stay: Stay) -> int:
+    """The version of the stay's facility details, for a form that changes them (1 while they
+    have not been written: the first write creates them with that version)."""
+    return FacilityStay.objects.filter(stay=stay).values_list("version", flat=True).first() or 1
 
 
 def temporary_return(stay: Stay, *, actor, left_on: dt.date, planned_return_on: dt.date,
@@ -722,15 +744,24 @@ def temporary_return(stay: Stay, *, actor, left_on: dt.date, planned_return_on: 
         errors["reason"] = _("Geef de reden van de tijdelijke terugplaatsing.")
     if not (decided_by or "").strip():
         errors["decided_by"] = _("Geef aan wie besloot.")
+    open_already = _("De deelnemer is al tijdelijk teruggeplaatst; leg eerst de terugkeer vast.")
     if TemporaryReturn.objects.filter(stay=stay, returned_on__isnull=True).exists():
-        errors["__all__"] = _("De deelnemer is al tijdelijk teruggeplaatst; leg eerst de "
-                              "terugkeer vast.")
+        errors["__all__"] = open_already
+    last_back = TemporaryReturn.objects.filter(stay=stay).aggregate(
+        last=Max("returned_on"))["last"]
+    if left_on is not None and last_back is not None and left_on < last_back:
+        errors.setdefault("left_on", _("De deelnemer was tot %(date)s tijdelijk teruggeplaatst; "
+                                       "een nieuwe terugplaatsing begint niet eerder.") % {
+            "date": last_back})
     _not_future(left_on, "left_on", errors)
     _raise(errors)
-    return TemporaryReturn.objects.create(stay=stay, left_on=left_on,
-                                          planned_return_on=planned_return_on,
-                                          reason=reason.strip(), decided_by=decided_by.strip(),
-                                          recorded_by=_user(actor))
+    try:
+        with transaction.atomic():
+            return TemporaryReturn.objects.create(
+                stay=stay, left_on=left_on, planned_return_on=planned_return_on,
+                reason=reason.strip(), decided_by=decided_by.strip(), recorded_by=_user(actor))
+    except IntegrityError as exc:  # recorded at the same moment by someone else
+        raise ValidationError({"__all__": open_already}) from exc
 
 
 def end_temporary_return(temporary: TemporaryReturn, *, actor,
@@ -739,6 +770,10 @@ def end_temporary_return(temporary: TemporaryReturn, *, actor,
     errors: dict = {}
     if temporary.returned_on is not None:
         errors["__all__"] = _("De terugkeer is al vastgelegd.")
+    elif temporary.stay.left_on is not None:
+        errors["__all__"] = _("Het verblijf in de voorziening is op %(date)s beëindigd; een "
+                              "terugkeer kan niet meer worden vastgelegd.") % {
+            "date": temporary.stay.left_on}
     if returned_on is None or returned_on < temporary.left_on:
         errors["returned_on"] = _("De terugkeer ligt op of na de terugplaatsing.")
     _not_future(returned_on, "returned_on", errors)
@@ -759,11 +794,24 @@ def _record_departure(stay: Stay, actor, *, decided_by: str, on: dt.date, note: 
                                 "housing_destination"])
 
 
+def _check_open_return(stay: Stay, on: dt.date | None) -> None:
+    """A stay that ends during a temporary return ends it too (the participant does not come
+    back); it cannot end before that return began."""
+    began = (TemporaryReturn.objects.filter(stay=stay, returned_on__isnull=True)
+             .values_list("left_on", flat=True).first())
+    if on is not None and began is not None and on < began:
+        raise ValidationError({"on": _("De deelnemer is sinds %(date)s tijdelijk "
+                                       "teruggeplaatst; het verblijf eindigt niet eerder.") % {
+            "date": began}})
+
+
 def definitive_return(stay: Stay, *, actor, expected_version, on: dt.date, return_reason: str,
                       decided_by: str, note: str = "") -> Stay:
     """Definitive return to the prison (outflow `returned`, a reason of `return_reasons.csv`
-    and who decided): the facility stay ends and a stay at the facility's prison begins."""
+    and who decided): the facility stay ends and a stay at the facility's prison begins. A
+    temporary return still open then ends with the stay: the participant does not come back."""
     _require_stay(actor, stay)
+    _check_open_return(stay, on)
     if not (decided_by or "").strip():
         raise ValidationError({"decided_by": _("Geef aan wie tot terugplaatsing besloot.")})
     prison = stay.institution.parent
@@ -785,6 +833,7 @@ def outflow(stay: Stay, *, actor, expected_version, on: dt.date, outflow_type: s
     at the end of detention, other (release), or transferred (to `to_institution`). A return
     to the prison is `definitive_return`."""
     _require_stay(actor, stay)
+    _check_open_return(stay, on)
     if outflow_type == "returned":
         raise ValidationError({"outflow_type": _("Een terugplaatsing naar de PI legt u vast "
                                                  "met Terugplaatsen.")})

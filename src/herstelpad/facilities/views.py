@@ -600,8 +600,8 @@ def stays(request, code):
     show = request.GET.get("toon", "current")
     qs = policy.scope(user, Stay.objects.filter(institution=facility)).select_related(
         "participant", "facility_details__candidate").annotate(
-        away=Exists(TemporaryReturn.objects.filter(stay=OuterRef("pk"),
-                                                   returned_on__isnull=True)))
+        away=Exists(TemporaryReturn.objects.filter(stay=OuterRef("pk"), returned_on__isnull=True,
+                                                   stay__left_on__isnull=True)))
     if show != "all":
         qs = qs.filter(left_on__isnull=True)
     qs = qs.order_by("left_on", "-entered_on", "ref") if show == "all" else \
@@ -654,13 +654,15 @@ def trial(request, ref):
     stay = _managed_stay(request, ref)
     current = FacilityStay.objects.filter(stay=stay).values_list("trial_until", flat=True) \
         .first()
-    form = forms.TrialForm(_posted(request), initial={"trial_until": current})
+    form = forms.TrialForm(_posted(request), initial={
+        "trial_until": current, "version": services.facility_details_version(stay)})
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             done, status = run(form, lambda: services.set_trial_period(
-                stay, actor=request.user, trial_until=form.cleaned_data["trial_until"]))
+                stay, actor=request.user, expected_version=form.cleaned_data["version"],
+                trial_until=form.cleaned_data["trial_until"]))
             if done is not None:
                 return _done(request, _("De proefperiode is vastgelegd."), _stay_url(stay))
     return _render_form(request, form, facility=stay.institution, stay_link=True,
