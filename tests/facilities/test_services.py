@@ -149,12 +149,17 @@ def make_team_for(code):
     return user
 
 
-def test_hard_criterion_allows_no_exception_but_a_soft_one_does(hvh_team):
-    middelburg = make_team_for("FAC-MIDDELBURG")
-    candidate = services.register_candidate(
+def _middelburg_applicant(**facts):
+    """An application to KV Middelburg from outside its region."""
+    return services.register_candidate(
         actor=None, facility=institution("FAC-MIDDELBURG"), source="application",
         list_date=days_ago(30), sex="male", sentence_end_on=days_ago(-60),
-        municipality="Utrecht", weekly_work_hours=10)
+        municipality="Utrecht", **facts)
+
+
+def test_hard_criterion_allows_no_exception_but_a_soft_one_does(hvh_team):
+    middelburg = make_team_for("FAC-MIDDELBURG")
+    candidate = _middelburg_applicant(weekly_work_hours=10)
     assert candidate.reasons == ["region", "other"]
     criteria = {c.kind: c for c in candidate.criterion_set.criteria.all()}
     with pytest.raises(ValidationError):
@@ -168,10 +173,7 @@ def test_hard_criterion_allows_no_exception_but_a_soft_one_does(hvh_team):
 
 def test_an_exception_only_for_an_open_candidate_and_once_per_criterion(hvh_team):
     middelburg = make_team_for("FAC-MIDDELBURG")
-    candidate = services.register_candidate(
-        actor=None, facility=institution("FAC-MIDDELBURG"), source="application",
-        list_date=days_ago(30), sex="male", sentence_end_on=days_ago(-60),
-        municipality="Utrecht", weekly_work_hours=30)
+    candidate = _middelburg_applicant(weekly_work_hours=30)
     region = candidate.criterion_set.criteria.get(kind="region")
     services.grant_exception(candidate, actor=middelburg, criterion=region,
                              reason="Werkt in Vlissingen.")
