@@ -161,6 +161,60 @@ def test_a_running_court_mediation_blocks_a_new_case_with_an_explanation(make_us
     assert MediationCase.objects.count() == 2
 
 
+def test_the_court_mediation_that_blocks_is_the_one_running_now(make_user, mediator):
+    """A request entered late (received 30 days ago) is judged by the court mediations running
+    today, not on the day it came in."""
+    casemanager = make_user(Role.CASEMANAGER)
+    person = make_participant()
+    earlier = services.register_court_mediation(
+        person, actor=casemanager, started_on=today() - dt.timedelta(days=60),
+        offence_category="violence", matter="05/111111-26")
+    services.end_court_mediation(earlier, actor=mediator, expected_version=earlier.version,
+                                 on=today())
+    late = make_case(participant=person, received_on=today() - dt.timedelta(days=30),
+                     offence_category="violence", matter="05/111111-26")
+    assert late.pk is not None  # the court mediation has ended: no longer blocking
+    other = make_participant()
+    services.register_court_mediation(other, actor=casemanager,
+                                      started_on=today() - dt.timedelta(days=10),
+                                      offence_category="violence", matter="05/222222-26")
+    with pytest.raises(services.CourtMediationRunning):
+        make_case(participant=other, received_on=today() - dt.timedelta(days=30),
+                  offence_category="violence", matter="05/222222-26")
+
+
+def test_a_mediator_outside_a_mediation_organisation_registers_nothing(make_user):
+    outsider = make_user(Role.MEDIATOR, organisation="EKC")
+    with pytest.raises(PermissionDenied):
+        make_case(actor=outsider)
+    with pytest.raises(PermissionDenied):
+        services.register_court_mediation(make_participant(), actor=outsider,
+                                          started_on=today())
+    assert not MediationCase.objects.exists() and not CourtMediation.objects.exists()
+
+
+def test_messages_and_conditions_not_dated_before_the_registration(mediator):
+    case = make_case(received_on=today() - dt.timedelta(days=20))
+    run_to(case, wf.INTAKE, mediator)
+    before = today() - dt.timedelta(days=25)
+    with pytest.raises(ValidationError) as message:
+        services.add_message(case, actor=mediator, from_side="victim", form="letter", on=before,
+                             content="Een brief")
+    assert "on" in message.value.message_dict
+    with pytest.raises(ValidationError) as condition:
+        services.add_condition(case, actor=mediator, side="victim", on=before, text="Voorwaarde")
+    assert "on" in condition.value.message_dict
+
+
+def test_a_step_without_a_code_refuses_one(mediator):
+    case = make_case()
+    run_to(case, wf.INTAKE, mediator)
+    with pytest.raises(ValidationError) as refused:
+        step(case, wf.PAUSE, actor=mediator, reason="ziek", code="whatever")
+    assert "geen code" in refused.value.messages[0]
+    assert not CaseStep.objects.filter(case=case, code="whatever").exists()
+
+
 def test_court_mediation_ending_is_versioned(mediator):
     court = services.register_court_mediation(make_participant(), actor=mediator,
                                               started_on=today())
@@ -223,6 +277,38 @@ def test_reopening_starts_a_linked_case_with_the_same_mediator(mediator):
     assert new.initiating_party == "victim" and new.participant_id == case.participant_id
     case.refresh_from_db()
     assert case.state == wf.CLOSED  # the old case stays closed
+
+
+def test_reopening_offers_only_the_mediators_on_the_case_when_it_closed(make_user, mediator):
+    earlier = make_user(Role.MEDIATOR, first_name="Eerdere")
+    case = make_case(received_on=today() - dt.timedelta(days=300))
+    step(case, wf.ASSIGN, today() - dt.timedelta(days=290), actor=earlier, mediators=[earlier])
+    step(case, wf.REASSIGN, today() - dt.timedelta(days=280), actor=earlier,
+         mediators=[mediator], reason="overgenomen")
+    on = today() - dt.timedelta(days=270)
+    for action, kwargs in ((wf.CONTACT_REFERRER, {}), (wf.DO_INTAKE, {}), (wf.APPROACH, {}),
+                           (wf.CONVERSE, {}), (wf.ANSWER, {"answer": wf.YES}),
+                           (wf.RECORD_CONTACT, {"code": "letter"}), (wf.DO_FOLLOW_UP, {}),
+                           (wf.CLOSE, {})):
+        on += dt.timedelta(days=5)
+        step(case, action, on, actor=mediator, **kwargs)
+    case.refresh_from_db()
+    assert case.state == wf.CLOSED
+    assert services.previous_mediators(case) == [mediator]
+    new = services.reopen(case, actor=mediator, on=today(), reason="opnieuw")
+    assert services.current_mediators(new) == [mediator]
+    assert not services.is_on_case(earlier, new)
+
+
+def test_a_case_is_reopened_once_while_the_new_case_runs(mediator):
+    case = make_case(received_on=today() - dt.timedelta(days=300))
+    run_to(case, wf.CLOSED, mediator)
+    case.refresh_from_db()
+    services.reopen(case, actor=mediator, on=today(), reason="opnieuw")
+    with pytest.raises(ValidationError) as twice:
+        services.reopen(case, actor=mediator, on=today(), reason="nog eens")
+    assert "al heropend" in twice.value.messages[0]
+    assert MediationCase.objects.filter(reopens=case).count() == 1
 
 
 def test_only_a_closed_case_can_be_reopened(mediator):

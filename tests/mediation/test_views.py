@@ -239,3 +239,28 @@ def test_menu_items(role_client):
     assert "/bemiddeling/" in _text(role_client(Role.MEDIATOR).get("/"))
     text = _text(role_client(Role.RESEARCHER).get("/"))
     assert "/bemiddeling/cijfers/" in text and 'href="/bemiddeling/"' not in text
+
+
+def test_sealed_edit_forms_and_court_mediations_record_their_reads(mediator_client):
+    """The party form shows the victim's details and the case form the sealed facts: both are
+    compartment reads in the audit trail; a court mediation opened to close it is a read too."""
+    from herstelpad.audit.models import AuditEntry
+
+    client = mediator_client
+    case = make_case()
+    step(case, wf.ASSIGN, actor=client.user, mediators=[client.user])
+    party = services.add_party(case, actor=client.user, side="victim", kind="victim",
+                               name="Klaas Vaak")
+    base = f"/bemiddeling/zaken/{case.ref}/"
+    assert client.get(base + f"partijen/{party.pk}/").status_code == 200
+    assert AuditEntry.objects.filter(action="read", object_type="mediation.party",
+                                     object_id=str(party.pk), purpose="compartment").exists()
+    assert client.get(base + "gegevens/").status_code == 200
+    assert AuditEntry.objects.filter(action="read", object_type="mediation.mediationcase",
+                                     object_id=str(case.pk), purpose="compartment").exists()
+    court = services.register_court_mediation(make_participant(), actor=client.user,
+                                              started_on=today())
+    assert client.get(f"/bemiddeling/mediation-in-strafzaken/{court.pk}/afgerond/"
+                      ).status_code == 200
+    assert AuditEntry.objects.filter(action="read", object_type="mediation.courtmediation",
+                                     object_id=str(court.pk)).exists()

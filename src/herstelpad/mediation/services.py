@@ -168,6 +168,10 @@ def _organisation(actor):
     organisation_id = policy._mediation_organisation_id(actor) if _is_user(actor) else None
     if organisation_id is not None:
         return Organisation.objects.get(pk=organisation_id)
+    if _is_user(actor) and policy.has_perm(actor, "mediation.work"):
+        # A mediator account outside a mediation organisation would write cases into one it
+        # cannot see. Prison staff's referrals (and the system) go to the national one.
+        raise PermissionDenied("mediation organisation")
     return Organisation.objects.get(code=MEDIATION_ORGANISATION)
 
 
@@ -221,13 +225,22 @@ def running_court_mediation(participant, offence_category: str = "",
     return None
 
 
+def _require_court(actor) -> None:
+    """Prison staff (mediation.court) and mediators of a mediation organisation record court
+    mediations; a mediator account outside one does not."""
+    if not _is_user(actor) or policy.has_perm(actor, "mediation.court"):
+        return
+    if policy.has_perm(actor, "mediation.work") \
+            and policy._mediation_organisation_id(actor) is not None:
+        return
+    raise PermissionDenied("mediation.court")
+
+
 @sensitive_variables()
 def register_court_mediation(participant, *, actor, started_on: dt.date,
                              offence_category: str = "", matter: str = "",
                              note: str = "") -> CourtMediation:
-    if _is_user(actor) and not (policy.has_perm(actor, "mediation.court")
-                                or policy.has_perm(actor, "mediation.work")):
-        raise PermissionDenied("mediation.court")
+    _require_court(actor)
     errors: dict = {}
     _date(started_on, "started_on", errors)
     offence_category = _code("offence_categories", offence_category, "offence_category",
@@ -244,9 +257,7 @@ def register_court_mediation(participant, *, actor, started_on: dt.date,
 
 def end_court_mediation(court: CourtMediation, *, actor, expected_version,
                         on: dt.date) -> CourtMediation:
-    if _is_user(actor) and not (policy.has_perm(actor, "mediation.court")
-                                or policy.has_perm(actor, "mediation.work")):
-        raise PermissionDenied("mediation.court")
+    _require_court(actor)
     check_version(court, expected_version)
     errors: dict = {}
     _date(on, "on", errors)
@@ -317,7 +328,10 @@ def register_case(*, actor, received_on: dt.date, channel: str, initiating_party
             errors["ref"] = _("Het zaaknummer %(ref)s bestaat al.") % {"ref": ref}
     _raise(errors)
     organisation = organisation or _organisation(actor)
-    court = running_court_mediation(participant, offence_category, matter, received_on)
+    # The court mediation running now blocks the case (not one that ran on the date the
+    # request came in: a request entered late is not blocked by a court mediation that has
+    # ended since, and is blocked by one that started since).
+    court = running_court_mediation(participant, offence_category, matter, today())
     if court is not None:
         raise CourtMediationRunning(court)
     duplicates = possible_duplicates(participant, offence_category, organisation.pk)
@@ -600,6 +614,12 @@ def reopen(case: MediationCase, *, actor, on: dt.date, reason: str = "",
     _raise(errors)
     previous = [u for u in previous_mediators(case) if u.is_active]
     with transaction.atomic():
+        # One reopening at a time: a double submit or two mediators at once would otherwise
+        # make two open cases continuing the same one.
+        MediationCase.objects.select_for_update().filter(pk=case.pk).first()
+        if MediationCase.objects.filter(reopens=case, closed_on__isnull=True).exists():
+            raise ValidationError({"__all__": _(
+                "Deze zaak is al heropend; de nieuwe zaak loopt nog.")})
         new = register_case(
             actor=actor, received_on=on, channel=channel or case.channel,
             initiating_party=initiating_party or case.initiating_party,
@@ -616,8 +636,10 @@ def reopen(case: MediationCase, *, actor, on: dt.date, reason: str = "",
 
 
 def previous_mediators(case: MediationCase):
-    return list({m.user.pk: m.user for m in CaseMediator.objects.filter(case=case)
-                 .select_related("user").order_by("-assigned_on", "-id")}.values())
+    """The mediators on the case when it closed (not those taken off it earlier)."""
+    return list({m.user.pk: m.user for m in CaseMediator.objects.filter(
+        case=case, ended_on__isnull=True).select_related("user")
+        .order_by("-assigned_on", "-id")}.values())
 
 
 # --- The sealed compartment ---------------------------------------------------------------------
@@ -662,6 +684,11 @@ def update_party(party: Party, *, actor, expected_version, **fields) -> Party:
     return party
 
 
+def _not_before_registration(case: MediationCase, on, errors: dict) -> None:
+    if on is not None and "on" not in errors and on < case.received_on:
+        errors["on"] = _("De datum ligt voor de aanmelding.")
+
+
 @sensitive_variables()
 def add_conversation(case: MediationCase, *, actor, side: str, on: dt.date, mode: str,
                      notes: str = "") -> Conversation:
@@ -671,8 +698,7 @@ def add_conversation(case: MediationCase, *, actor, side: str, on: dt.date, mode
     side = _choice(Side, side, "side", errors)
     mode = _choice(ConversationMode, mode, "mode", errors)
     _date(on, "on", errors)
-    if on is not None and on < case.received_on:
-        errors["on"] = _("De datum ligt voor de aanmelding.")
+    _not_before_registration(case, on, errors)
     notes = _text(notes, "notes", errors)
     _raise(errors)
     return Conversation.objects.create(case=case, side=side, on=on, mode=mode, notes=notes,
@@ -688,6 +714,7 @@ def add_message(case: MediationCase, *, actor, from_side: str, form: str, on: dt
     from_side = _choice(Side, from_side, "from_side", errors)
     form = _choice(MessageForm, form, "form", errors)
     _date(on, "on", errors)
+    _not_before_registration(case, on, errors)
     content = _text(content, "content", errors, required=True)
     _raise(errors)
     return Message.objects.create(case=case, from_side=from_side, form=form, on=on,
@@ -701,6 +728,7 @@ def add_condition(case: MediationCase, *, actor, side: str, on: dt.date, text: s
     errors: dict = {}
     side = _choice(Side, side, "side", errors)
     _date(on, "on", errors)
+    _not_before_registration(case, on, errors)
     text = _text(text, "text", errors, required=True)
     _raise(errors)
     return Condition.objects.create(case=case, side=side, on=on, text=text,

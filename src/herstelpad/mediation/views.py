@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from herstelpad import policy
 from herstelpad.audit import services as audit
+from herstelpad.audit.models import Action
 from herstelpad.concurrency import ConflictError
 from herstelpad.mediation import forms, prison, services
 from herstelpad.mediation import workflows as wf
@@ -142,8 +143,8 @@ def court_add(request, ref):
 @require_http_methods(["GET", "POST"])
 def court_end(request, ref, pk):
     participant = dossier.get_participant(request, ref)
-    court = get_object_or_404(policy.scope(request.user, CourtMediation.objects.filter(
-        participant=participant)), pk=pk)
+    court = policy.get_object(request.user, CourtMediation.objects.filter(
+        participant=participant), pk=pk)
     form = forms.CourtEndForm(request.POST or None, initial={"on": services.today(),
                                                              "version": court.version})
     status = 200
@@ -303,6 +304,8 @@ def case_step(request, ref, action):
 def case_edit(request, ref):
     case = get_case(request, ref)
     services.require_on_case(request.user, case)
+    # The form shows the case's sealed facts (matter, referrer, contact person).
+    audit.record(Action.READ, obj=case, purpose="compartment", details={"parts": ["case"]})
     initial = {name: getattr(case, name) for name in services.EDITABLE}
     return _versioned_edit(
         request, case, forms.CaseEditForm, initial, case.version,
@@ -359,7 +362,8 @@ def party_add(request, ref):
 def party_edit(request, ref, pk):
     case = get_case(request, ref)
     services.require_on_case(request.user, case)
-    party = get_object_or_404(policy.scope(request.user, Party.objects.filter(case=case)), pk=pk)
+    party = policy.get_object(request.user, Party.objects.filter(case=case), pk=pk,
+                              purpose="compartment")
     initial = {name: getattr(party, name) for name in ("side", "kind", *services.PARTY_FIELDS)}
     return _versioned_edit(
         request, case, forms.PartyEditForm, initial, party.version,
@@ -453,7 +457,7 @@ def court_new(request):
 @policy.requires("mediation.work")
 @require_http_methods(["GET", "POST"])
 def court_close(request, pk):
-    court = get_object_or_404(policy.scope(request.user, CourtMediation.objects.all()), pk=pk)
+    court = policy.get_object(request.user, CourtMediation.objects.all(), pk=pk)
     form = forms.CourtEndForm(request.POST or None, initial={"on": services.today(),
                                                              "version": court.version})
     status = 200

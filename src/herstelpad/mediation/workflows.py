@@ -198,6 +198,11 @@ def _refuse(message: str):
     raise TransitionError(message)
 
 
+# The steps that carry a code: why not assigned, the stop reason (an answer "no", an early
+# end) and the form of contact.
+CODED = frozenset({NOT_ASSIGNED, ANSWER, RECORD_CONTACT, END_EARLY})
+
+
 def apply(state: CaseState, step: Step, *, contact_forms: Iterable[str] = (),
           stop_reasons: Iterable[str] = (), recorded: bool = False) -> CaseState:
     """The state after `step`, or TransitionError with a message that says why not.
@@ -230,6 +235,9 @@ def apply(state: CaseState, step: Step, *, contact_forms: Iterable[str] = (),
         _refuse(_("Een datum om opnieuw te benaderen hoort alleen bij het antwoord 'nog niet'."))
     if step.answer and action != ANSWER:
         _refuse(_("Een antwoord hoort alleen bij de stap 'antwoord van de andere partij'."))
+    if code and action not in CODED:
+        _refuse(_("Bij de stap '%(action)s' hoort geen code.") % {
+            "action": ACTION_LABELS[action]})
 
     def moved(new_state: str, **changes) -> CaseState:
         since = on if new_state != state.state else state.state_since
