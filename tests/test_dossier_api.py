@@ -245,3 +245,15 @@ def test_goal_ref_from_goal_model(api):
     goal = make_goal(person)
     body = api(Role.UNIT_HEAD).get(f"/api/goals/{goal.ref}/").json()
     assert body["ref"] == goal.ref == Goal.objects.get().ref
+
+
+@pytest.mark.parametrize("path,method", [("/api/plans/abc/", "get"),
+                                         ("/api/goals/abc/", "get"),
+                                         ("/api/consents/abc/withdraw/", "post")])
+def test_an_id_that_is_not_a_number_is_not_found(client, make_user, path, method):
+    """Not a server error: the object simply does not exist."""
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=make_user("casemanager"))
+    response = getattr(client, method)(path, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 404, response.content[:300]

@@ -160,6 +160,42 @@ def test_a_unit_head_imports_only_for_the_own_institutions(db, make_user):
     assert not Stay.objects.exists()
 
 
+def test_a_unit_head_cannot_change_a_stay_registered_elsewhere(imported, make_user):
+    """S5 is at PI Almelo; a unit head of PI Arnhem naming it in a row for PI Arnhem would move
+    it into their own institution."""
+    header = STAYS.splitlines()[0]
+    user = make_user("unit_head", institutions=["PI-ARNHEM"])
+    result = run("stays", header + "\nP3,S5,PI-ARNHEM,2024-02-01,,convicted,female,2000,"
+                 "2025-01-01,,,\n", user=user)
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(1, "stay_ref", "S5")]
+    assert Stay.objects.get(ref="S5").institution.code == "PI-ALMELO"
+
+
+def test_empty_cells_keep_stay_facts_and_goal_ratings(imported):
+    """An empty cell is "not known": what is stored (entered in the app, say) stays."""
+    s2 = Stay.objects.get(ref="S2")
+    assert (s2.legal_status, str(s2.sentence_end_on), s2.aftercare_municipality,
+            s2.municipality.code) == ("convicted", "2024-12-01", "Enschede", "enschede")
+    text = STAYS.replace("P1,S2,PI-ALMELO,2024-06-01,,convicted,male,1990,2024-12-01,,,Enschede",
+                         "P1,S2,PI-ALMELO,2024-06-01,,,male,1990,,,,")
+    result = run("stays", text)
+    assert result.ok and result.counts.updated == 0, result.counts.as_dict()
+    s2.refresh_from_db()
+    assert (s2.legal_status, str(s2.sentence_end_on), s2.aftercare_municipality,
+            s2.municipality.code) == ("convicted", "2024-12-01", "Enschede", "enschede")
+    # A name in the file still changes the municipality.
+    moved = STAYS.replace("2024-12-01,,,Enschede", "2024-12-01,,,Hengelo")
+    assert run("stays", moved).counts.updated == 1
+    s2.refresh_from_db()
+    assert (s2.aftercare_municipality, s2.municipality.code) == ("Hengelo", "hengelo")
+    goals = GOALS.replace("G1,P1,housing,2024-02-01,achieved,2024-08-01,4,Een eigen kamer in "
+                          "Arnhem", "G1,P1,housing,2024-02-01,achieved,2024-08-01,,")
+    result = run("goals", goals)
+    assert result.ok and result.counts.updated == 0, result.counts.as_dict()
+    goal = Goal.objects.get(ref="G1")
+    assert (goal.rating, goal.description) == (4, "Een eigen kamer in Arnhem")
+
+
 # --- goals ----------------------------------------------------------------------------------------
 
 def test_goals_with_their_history(imported):

@@ -926,9 +926,13 @@ def get_object(user, qs: models.QuerySet, *, purpose: str = "", audit_read: bool
 
     from herstelpad.audit import services as audit
 
+    from django.core.exceptions import ValidationError
+
     scoped = scope(user, qs)
     try:
         obj = scoped.get(**lookup)
+    except (ValueError, ValidationError):
+        raise Http404 from None  # a lookup value of the wrong kind ("abc" for a number)
     except qs.model.DoesNotExist:
         existing = qs.filter(**lookup).first()
         if existing is None:

@@ -110,6 +110,19 @@ class Stays(ImportKind):
                 "GROUP BY s._row ORDER BY s._row"):
             yield ImportError_(_("overlapt met verblijf %(ref)s dat al is geregistreerd") % {
                 "ref": other}, row, "entered_on", _str(stage, row, "entered_on"))
+        # A stay registered at an institution outside the importer's own may not be changed
+        # (moved, re-dated) through the file, whatever institution the row names.
+        allowed = self.scope_values(stage.user)
+        if allowed is not None:
+            codes = sorted(allowed["institution"])
+            outside = (f"i.code NOT IN ({', '.join(['%s'] * len(codes))})" if codes
+                       else "1 = 1")
+            for row, value in stage.fetch(
+                    f"SELECT s._row, s.stay_ref FROM {t} s JOIN {qn(Stay._meta.db_table)} x "
+                    f"ON x.ref = s.stay_ref JOIN {qn(Institution._meta.db_table)} i "
+                    f"ON i.id = x.institution_id WHERE {outside} ORDER BY s._row", codes):
+                yield ImportError_(_("dit verblijf is geregistreerd bij een inrichting waarvoor "
+                                     "u niet mag importeren"), row, "stay_ref", value)
         # A stay may not move to another person.
         for row, value in stage.fetch(
                 f"SELECT s._row, s.stay_ref FROM {t} s JOIN {stays} x ON x.ref = s.stay_ref "
@@ -128,22 +141,29 @@ class Stays(ImportKind):
             fields={"sex": "s.sex", "birth_year": "s.birth_year"},
             keep_when_empty=["sex", "birth_year"], dry_run=dry_run)
         municipality = qn(Municipality._meta.db_table)
+        # An empty cell is "not known" (INTERCHANGE §2): legal status, sentence end and
+        # aftercare municipality keep what is stored (entered in the app, say). An empty
+        # `left_on` means "still present" and does clear the date.
         stays = stage.upsert(
             Stay, key="ref", key_expr="s.stay_ref",
             source=(f"{t} s LEFT JOIN {qn(people)} p ON p.ref = s.participant_ref "
                     f"LEFT JOIN {qn(Institution._meta.db_table)} i ON i.code = s.institution "
+                    f"LEFT JOIN {qn(Stay._meta.db_table)} old ON old.ref = s.stay_ref "
                     f"LEFT JOIN {municipality} m ON LOWER(m.code) = "
                     "LOWER(s.aftercare_municipality) OR LOWER(m.name) = "
                     "LOWER(s.aftercare_municipality)"),
             fields={
                 "participant": "p.id", "institution": "i.id", "entered_on": "s.entered_on",
-                "left_on": "s.left_on", "legal_status": "COALESCE(s.legal_status, '')",
+                "left_on": "s.left_on", "legal_status": "s.legal_status",
                 "sentence_end_on": "s.sentence_end_on",
                 "outflow_type": "COALESCE(s.outflow_type, '')",
                 "return_reason": "COALESCE(s.return_reason, '')",
-                "aftercare_municipality": "COALESCE(s.aftercare_municipality, '')",
-                "municipality": "m.id",
-            }, dry_run=dry_run)
+                "aftercare_municipality": "s.aftercare_municipality",
+                # The municipality follows the name in the file; no name keeps the stored one.
+                "municipality": "CASE WHEN s.aftercare_municipality IS NULL "
+                                "THEN old.municipality_id ELSE m.id END",
+            }, keep_when_empty=["legal_status", "sentence_end_on", "aftercare_municipality"],
+            dry_run=dry_run)
         if not dry_run:
             self.derive_episodes(stage)
         return stays, {"participants": participants.as_dict()}

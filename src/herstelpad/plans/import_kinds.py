@@ -99,8 +99,9 @@ class Goals(ImportKind):
                 fields={"participant": "p.id", "plan": self.plan_expression(),
                         "domain": "s.domain", "set_on": "s.set_on",
                         "status": "s.status", "closed_on": "s.closed_on", "rating": "s.rating",
-                        "description": "COALESCE(s.description, '')"},
-                dry_run=dry_run)
+                        "description": "s.description"},
+                # An empty cell is "not known": a rating or description given in the app stays.
+                keep_when_empty=["rating", "description"], dry_run=dry_run)
             if not dry_run:
                 # New goals: `open` on the day they were set, then their closing status.
                 new_goals = (f"FROM {fresh} n JOIN {goals} g ON g.ref = n.goal_ref")
