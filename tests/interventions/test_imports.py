@@ -232,3 +232,22 @@ def test_the_three_doors(tmp_path, capsys, client, make_user):
         "enrolments.csv", ENROLMENTS_CSV.encode(), content_type="text/csv")}, follow=True)
     assert page.status_code == 200
     assert "10 ongewijzigd" in page.content.decode()
+
+
+def test_an_editions_import_does_not_take_over_an_edition_run_by_someone_else(make_user):
+    provider = make_user(Role.COURSE_PROVIDER, institutions=())  # Gevangenenzorg
+    assert import_csv("editions", E_HEAD + "ED-1,sos-group,PI-ARNHEM,2026-01-05,\n",
+                      user=provider).ok
+    consultant = make_user(Role.HERSTELCONSULENT)  # PI Arnhem, runs Puinruimen there
+    result = import_csv("editions", E_HEAD + "ED-2,puinruimen,PI-ARNHEM,2026-02-02,\n"
+                        "ED-1,puinruimen,PI-ARNHEM,2026-01-05,\n", user=consultant)
+    assert errors(result) == [(2, "edition_ref", "ED-1", "deze editie bestaat al en wordt "
+                               "door een ander beheerd; kies een ander editienummer")]
+    assert not result.written
+    assert Edition.objects.get(ref="ED-1").intervention.code == "sos-group"
+    # Whoever runs the edition still changes it; an unrestricted import too.
+    again = import_csv("editions", E_HEAD + "ED-1,sos-group,PI-ARNHEM,2026-01-12,\n",
+                       user=provider)
+    assert again.ok and again.counts.updated == 1
+    assert import_csv("editions", E_HEAD + "ED-1,puinruimen,PI-ARNHEM,2026-01-12,\n").ok
+    assert Edition.objects.get(ref="ED-1").intervention.code == "puinruimen"

@@ -71,6 +71,21 @@ class Editions(ImportKind):
         for row, value in stage.fetch(sql):
             yield ImportError_(_("deze editie heeft al deelnemers; interventie en inrichting "
                                  "veranderen niet meer"), row, "intervention", value)
+        yield from self._editions_run_by_others(stage)
+
+    def _editions_run_by_others(self, stage):
+        """An existing edition is changed only by whoever runs it (`policy.managed_condition`):
+        `scope_values` checks the file's values, not whose edition a known `edition_ref` is."""
+        if policy.import_scope_values(stage.user, self.name) is None:
+            return
+        managed = policy.managed_condition(stage.user)
+        others = Edition.objects.all() if managed is None else Edition.objects.exclude(managed)
+        sql, params = others.values("ref").query.sql_with_params()
+        for row, value in stage.fetch(
+                f"SELECT s._row, s.edition_ref FROM {stage.t} s WHERE s.edition_ref IN ({sql}) "
+                "ORDER BY s._row", params):
+            yield ImportError_(_("deze editie bestaat al en wordt door een ander beheerd; "
+                                 "kies een ander editienummer"), row, "edition_ref", value)
 
     def write(self, stage, *, dry_run):
         now = stage.now
