@@ -141,8 +141,8 @@ def intervention_detail(request, code):
                     .annotate(enrolled=Count("enrolments", filter=Q(
                         enrolments__status__in=[EnrolmentStatus.APPROVED,
                                                 EnrolmentStatus.STARTED],
-                        enrolments__in=policy.scope(user, Enrolment.objects.all())
-                        .values("pk"))))
+                        enrolments__in=policy.enrolments_at_process_level(
+                            user, Enrolment.objects.all()).values("pk"))))
                     .order_by("-starts_on")[:30])
     for edition in editions:
         edition.phase = services.edition_phase(edition)
@@ -327,8 +327,10 @@ def editions(request):
     code = request.GET.get("interventie", "")
     if code:
         qs = qs.filter(intervention__code=code)
-    # Counted over the enrolments the user may see (a hidden enrolment is not counted).
-    visible = Q(enrolments__in=policy.scope(user, Enrolment.objects.all()).values("pk"))
+    # Counted over the enrolments the user sees at process level (a hidden enrolment is not
+    # counted, and at `participation` the edition and the status are not the prison's).
+    visible = Q(enrolments__in=policy.enrolments_at_process_level(
+        user, Enrolment.objects.all()).values("pk"))
     qs = qs.annotate(enrolled=Count("enrolments", filter=visible & Q(enrolments__status__in=[
         EnrolmentStatus.APPROVED, EnrolmentStatus.STARTED, EnrolmentStatus.COMPLETED,
         EnrolmentStatus.ENDED])), waiting=Count("enrolments", filter=visible & Q(
@@ -383,9 +385,12 @@ def edition_detail(request, ref):
     user = request.user
     edition = _edition(request, ref)
     manager = policy.may_manage(user, edition)
-    enrolments = list(policy.scope(user, services.enrolments_queryset().filter(
-        Q(edition=edition) | Q(edition__isnull=True, intervention=edition.intervention_id,
-                               institution=edition.institution_id))
+    # Only enrolments seen at process level: at `participation` the prison does not learn the
+    # edition, the place on the waiting list or whether a referral was decided.
+    enrolments = list(policy.enrolments_at_process_level(
+        user, services.enrolments_queryset().filter(
+            Q(edition=edition) | Q(edition__isnull=True, intervention=edition.intervention_id,
+                                   institution=edition.institution_id))
         .select_related("participant__current_stay")).order_by("participant__family_name",
                                                                 "participant__given_name"))
     views = services.views_for(user, enrolments)
@@ -396,11 +401,10 @@ def edition_detail(request, ref):
                            and v.enrolment.status in workflows.BEFORE_START),
                           key=lambda v: (v.enrolment.enrolled_on, v.enrolment.pk))
     running = [v for v in in_edition if v.enrolment.status not in (
-        EnrolmentStatus.REFERRED, EnrolmentStatus.INTAKE, EnrolmentStatus.REJECTED)
-        or not v.dates]
-    pending = [v for v in in_edition if v.dates and v.enrolment.status in (
+        EnrolmentStatus.REFERRED, EnrolmentStatus.INTAKE, EnrolmentStatus.REJECTED)]
+    pending = [v for v in in_edition if v.enrolment.status in (
         EnrolmentStatus.REFERRED, EnrolmentStatus.INTAKE)]
-    closed = [v for v in in_edition if v.dates and v.enrolment.status == EnrolmentStatus.REJECTED]
+    closed = [v for v in in_edition if v.enrolment.status == EnrolmentStatus.REJECTED]
     for view in views:
         stay = view.enrolment.participant.current_stay
         view.moved = manager and (stay is None or stay.institution_id != edition.institution_id)
