@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.formats import date_format
 
 from herstelpad.accounts.models import Role
 from herstelpad.audit.models import AuditEntry
@@ -249,6 +250,50 @@ def test_attendance_per_session(make_user):
         services.record_session(edition, actor=other, number=3, held_on=days_ago(1),
                                 attendance={})
 
+
+
+def _attendance_cases():
+    """An edition that started 30 days ago with: one participant still running, one who
+    stopped 20 days ago, one who started only 10 days ago and one who never started."""
+    edition = make_edition(starts_days_ago=30)
+    running = enrol(make_participant(entered_days_ago=60, given_name="Rob"), edition)
+    left = step(enrol(make_participant(entered_days_ago=60, given_name="Lars"), edition),
+                "end", days_ago(20), outcome="dropped_own_choice", reason="Wilde stoppen.")
+    late = enrol(make_participant(entered_days_ago=60, given_name="Leo"), edition,
+                 on=days_ago(10))
+    never = step(enrol(make_participant(entered_days_ago=60, given_name="Nico"), edition,
+                       to="approved"), "end", days_ago(25), outcome="not_started",
+                 reason="Overgeplaatst voor de start.")
+    return edition, running, left, late, never
+
+
+def test_attendance_only_for_who_took_part_on_the_sessions_date(make_user):
+    consultant = make_user(Role.HERSTELCONSULENT)
+    edition, running, left, late, never = _attendance_cases()
+    on = days_ago(15)
+    assert set(services.session_participants(edition, on)) == {running}
+    assert set(services.session_participants(edition, days_ago(20))) == {running, left}
+    assert set(services.session_participants(edition, days_ago(10))) == {running, late}
+
+    def record(attendance, number=1, held_on=on, **kw):
+        return services.record_session(edition, actor=consultant, number=number,
+                                       held_on=held_on, attendance=attendance, **kw)
+
+    for gone in (left, late):
+        message = refused(lambda gone=gone: record({running.pk: "present",
+                                                    gone.pk: "present"}), "held_on")
+        assert message == (f"{gone.participant.display_name} nam op "
+                           f"{date_format(on)} geen deel aan deze editie (nog niet "
+                           "begonnen of al gestopt).")
+    assert refused(lambda: record({never.pk: "present"}), "__all__") == (
+        "Aanwezigheid geldt alleen voor deelnemers van deze editie die zijn begonnen.")
+    assert not Attendance.objects.exists()
+    record({running.pk: "present"})
+    # A correction that moves the date may not leave attendance of who was gone by then.
+    record({left.pk: "absent"}, number=2, held_on=days_ago(25))
+    refused(lambda: record({}, number=2, held_on=days_ago(15), expected_version=1),
+            "held_on")
+    assert Attendance.objects.filter(enrolment=left).get().session.held_on == days_ago(25)
 
 def test_certificate_and_goal_link(make_user):
     consultant = make_user(Role.HERSTELCONSULENT)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -676,10 +676,22 @@ def occupied(edition: Edition) -> int:
         status__in=[EnrolmentStatus.APPROVED, EnrolmentStatus.STARTED]).count()
 
 
+def session_participants(edition: Edition, on: dt.date):
+    """The edition's participants on `on` (who a session that day registers): enrolments that
+    had started on or before that day and had not ended before it. One that never started
+    (outcome `not_started`) is never among them."""
+    started = EnrolmentStep.objects.filter(enrolment=OuterRef("pk"),
+                                           to_status=EnrolmentStatus.STARTED, on__lte=on)
+    return (edition.enrolments.filter(Exists(started))
+            .filter(Q(outcome_on__isnull=True) | Q(outcome_on__gte=on))
+            .exclude(outcome=workflows.NOT_STARTED))
+
+
 def record_session(edition: Edition, *, actor, number: int, held_on: dt.date, topic: str = "",
                    attendance: dict[int, str], expected_version=None) -> Session:
     """Record (or correct) a session and who attended. `attendance` maps enrolment ids of the
-    edition's participants to present / excused / absent."""
+    edition's participants on `held_on` (`session_participants`) to present / excused /
+    absent."""
     _require(actor, "interventions.editions")
     _require_manage_offer(actor, edition.intervention, edition.institution)
     errors: dict = {}
@@ -691,10 +703,10 @@ def record_session(edition: Edition, *, actor, number: int, held_on: dt.date, to
         _not_future(held_on, "held_on", errors)
         if held_on < edition.starts_on:
             errors["held_on"] = _("De bijeenkomst ligt voor het begin van de editie.")
-    eligible = {e.pk: e for e in edition.enrolments.filter(status__in=(
-        EnrolmentStatus.STARTED, EnrolmentStatus.COMPLETED, EnrolmentStatus.ENDED))}
+    started = {e.pk: e for e in edition.enrolments.filter(
+        steps__to_status=EnrolmentStatus.STARTED).select_related("participant").distinct()}
     for enrolment_id, status in attendance.items():
-        if enrolment_id not in eligible:
+        if enrolment_id not in started:
             errors["__all__"] = _("Aanwezigheid geldt alleen voor deelnemers van deze editie "
                                   "die zijn begonnen.")
         elif status not in AttendanceStatus.values:
@@ -702,6 +714,19 @@ def record_session(edition: Edition, *, actor, number: int, held_on: dt.date, to
     session = Session.objects.filter(edition=edition, number=number).first() if number else None
     if session is not None:
         check_version(session, expected_version)
+    if held_on is not None and "held_on" not in errors:
+        # Also the attendance already recorded, when a correction moves the session's date.
+        recorded = set(attendance) | (set(session.attendance.values_list("enrolment_id",
+                                                                          flat=True))
+                                      if session is not None else set())
+        running = set(session_participants(edition, held_on).values_list("pk", flat=True))
+        absent = sorted((started[pk].participant.display_name for pk in recorded
+                         if pk in started and pk not in running))
+        if absent:
+            errors["held_on"] = [
+                _("%(name)s nam op %(date)s geen deel aan deze editie (nog niet begonnen of al "
+                  "gestopt).") % {"name": name, "date": date_format(held_on)}
+                for name in absent]
     _raise(errors)
     with transaction.atomic():
         if session is None:

@@ -7,7 +7,7 @@ service; the rules are in `services` and `policy`."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -490,9 +490,16 @@ def session(request, ref, number=None):
         if number else None
     if number and existing is None:
         return redirect("interventions:session_add", ref=ref)
-    enrolments = list(edition.enrolments.filter(status__in=(
-        EnrolmentStatus.STARTED, EnrolmentStatus.COMPLETED, EnrolmentStatus.ENDED))
-        .select_related("participant").order_by("participant__family_name"))
+    # The participants on the session's date (as posted, else as recorded, else today).
+    held_on = existing.held_on if existing is not None else services.today()
+    if request.method == "POST":
+        try:
+            held_on = forms.SessionForm.base_fields["held_on"].clean(
+                request.POST.get("held_on")) or held_on
+        except ValidationError:
+            pass
+    enrolments = list(services.session_participants(edition, held_on)
+                      .select_related("participant").order_by("participant__family_name"))
     initial = {"held_on": services.today(),
                "number": (Session.objects.filter(edition=edition).count() + 1)}
     if existing is not None:
@@ -516,7 +523,9 @@ def session(request, ref, number=None):
     return render(request, FORM_TEMPLATE, {
         "form": form, "title": _("Bijeenkomst en aanwezigheid: %(name)s") % {
             "name": edition.intervention.name},
-        "intro": _("Per deelnemer: aanwezig, afgemeld of afwezig."),
+        "intro": _("Per deelnemer die op de datum van de bijeenkomst deelnam: aanwezig, "
+                   "afgemeld of afwezig. Wijzigt u de datum, dan volgt de lijst bij het "
+                   "opslaan."),
         "submit": _("Vastleggen"), "cancel": reverse("interventions:edition", args=[ref])},
         status=status)
 
