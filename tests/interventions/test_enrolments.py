@@ -15,7 +15,7 @@ from herstelpad.audit.models import AuditEntry
 from herstelpad.concurrency import ConflictError
 from herstelpad.consent import services as consent
 from herstelpad.interventions import services
-from herstelpad.interventions.models import Attendance, EnrolmentStep
+from herstelpad.interventions.models import Attendance, Enrolment, EnrolmentStep
 from herstelpad.participants import services as participants
 from tests.dossier import days_ago, institution, make_goal, make_participant
 from tests.interventions.helpers import APPROVE, enrol, make_edition, offer, step
@@ -326,3 +326,46 @@ def test_certificate_and_goal_link(make_user):
         services.link_goal(done, actor=casemanager, expected_version=done.version,
                            goal=stranger_goal)
     assert exc.value.message_dict["goal"] == ["Dit doel is van een andere deelnemer."]
+
+
+def _racing_approval(monkeypatch, rival):
+    """`occupied` as seen by a step whose pre-check runs just before another approval (of
+    `rival`) commits: the first count is the old one; the place is taken right after it."""
+    real, counts = services.occupied, []
+
+    def racing(edition):
+        n = real(edition)
+        if not counts:
+            counts.append(n)
+            Enrolment.objects.filter(pk=rival.pk).update(status="approved")
+        return n
+
+    monkeypatch.setattr(services, "occupied", racing)
+    return counts
+
+
+def test_the_last_place_is_counted_again_under_the_editions_lock(monkeypatch):
+    edition = make_edition(starts_days_ago=3, capacity=1)
+    first = enrol(make_participant(entered_days_ago=40), edition, to="referred")
+    rival = enrol(make_participant(entered_days_ago=40), edition, to="referred")
+    counts = _racing_approval(monkeypatch, rival)
+    assert refused(lambda: step(first, "approve", **APPROVE), "__all__") == (
+        "Deze editie is vol (1 plaatsen). Plaats de deelnemer in een andere editie, of wijs af "
+        "met een reden.")
+    assert counts == [0]  # the pre-check saw a free place
+    first.refresh_from_db()
+    assert (first.status, services.occupied(edition)) == ("referred", 1)
+
+
+def test_lowering_the_capacity_counts_the_places_again_under_the_lock(make_user, monkeypatch):
+    consultant = make_user(Role.HERSTELCONSULENT)
+    edition = make_edition(starts_days_ago=3, capacity=3)
+    enrol(make_participant(entered_days_ago=40), edition, to="approved")
+    rival = enrol(make_participant(entered_days_ago=40), edition, to="referred")
+    counts = _racing_approval(monkeypatch, rival)
+    assert refused(lambda: services.update_edition(edition, actor=consultant,
+                                                   expected_version=1, capacity=1),
+                   "capacity") == "Er nemen al 2 deelnemers deel of zijn toegelaten."
+    assert counts == [1]
+    edition.refresh_from_db()
+    assert (edition.capacity, edition.version) == (3, 1)

@@ -664,9 +664,15 @@ def update_edition(edition: Edition, *, actor, expected_version, **fields) -> Ed
             "n": occupied(edition)}
     _raise(errors)
     changed = [name for name in EDITION_FIELDS if getattr(edition, name) != clean[name]]
-    for name in changed:
-        setattr(edition, name, clean[name])
-    save_versioned(edition, expected_version, changed)
+    with transaction.atomic():
+        # Counted again under the edition's lock: an approval may have taken a place since.
+        taken = occupied(_locked_edition(edition.pk))
+        if clean.get("capacity") is not None and clean["capacity"] < taken:
+            raise ValidationError({"capacity": _(
+                "Er nemen al %(n)s deelnemers deel of zijn toegelaten.") % {"n": taken}})
+        for name in changed:
+            setattr(edition, name, clean[name])
+        save_versioned(edition, expected_version, changed)
     return edition
 
 
@@ -674,6 +680,27 @@ def occupied(edition: Edition) -> int:
     """Places taken: approved or started enrolments in the edition."""
     return edition.enrolments.filter(
         status__in=[EnrolmentStatus.APPROVED, EnrolmentStatus.STARTED]).count()
+
+
+def _locked_edition(pk: int) -> Edition:
+    """The edition, its row locked until the transaction ends (PostgreSQL; SQLite has one
+    writer): whoever takes or limits its places does so one at a time."""
+    return Edition.objects.select_for_update().get(pk=pk)
+
+
+def _refuse_when_full(edition_id: int, action: str) -> None:
+    """Inside the step's transaction: lock the edition and count its places again, so two
+    approvals (or placements) at the same time cannot both take the last place."""
+    edition = _locked_edition(edition_id)
+    if edition.capacity is None or occupied(edition) < edition.capacity:
+        return
+    if action == "place":
+        raise ValidationError({"edition": _(
+            "Deze editie is vol (%(n)s plaatsen); de deelnemer blijft op de wachtlijst.")
+            % {"n": edition.capacity}})
+    raise ValidationError({"__all__": _(
+        "Deze editie is vol (%(n)s plaatsen). Plaats de deelnemer in een andere editie, of "
+        "wijs af met een reden.") % {"n": edition.capacity}})
 
 
 def session_participants(edition: Edition, on: dt.date):
@@ -913,6 +940,10 @@ def transition(enrolment: Enrolment, *, actor, expected_version, action: str,
                                     edition=edition.pk if edition is not None else None)
         except TransitionError as exc:
             raise ValidationError({"action": str(exc)}) from exc
+        holding = (EnrolmentStatus.APPROVED, EnrolmentStatus.STARTED)
+        if after.status in holding and after.edition is not None and not (
+                before.status in holding and before.edition == after.edition):
+            _refuse_when_full(after.edition, action)  # this step takes a place
         enrolment.status, enrolment.outcome = after.status, after.outcome
         enrolment.outcome_on, enrolment.edition_id = after.outcome_on, after.edition
         save_versioned(enrolment, expected_version,
