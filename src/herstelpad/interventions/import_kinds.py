@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from herstelpad import policy
+from herstelpad.interventions import workflows
 from herstelpad.imports.engine import Column, Counts, ImportError_, ImportKind, qn
 from herstelpad.imports.registry import register
 from herstelpad.interventions.models import Edition, Enrolment, EnrolmentStep, Intervention
@@ -190,6 +191,35 @@ class Enrolments(ImportKind):
             if last is not None and str(value) < str(last):
                 yield ImportError_(_("ligt voor de laatste vastgelegde stap (%(date)s)") % {
                     "date": str(last)}, row, "outcome_on", str(value))
+        yield from self._dates_of_existing(stage, existing)
+
+    @staticmethod
+    def _dates_of_existing(stage, existing):
+        """The dates of an existing enrolment stay in line with its recorded steps (which an
+        import never edits): a closed one keeps its dates; a running one's `enrolled_on` does
+        not move past its first step."""
+        steps = _t(EnrolmentStep)
+        for (row, status, stored_outcome, outcome, enrolled_on, stored_enrolled_on, outcome_on,
+             stored_outcome_on, first) in stage.fetch(
+                "SELECT s._row, x.status, x.outcome, s.outcome, s.enrolled_on, x.enrolled_on, "
+                f"s.outcome_on, x.outcome_on, (SELECT MIN(st.{qn('on')}) FROM {steps} st "
+                f"WHERE st.enrolment_id = x.id) {existing} "
+                f"WHERE NOT {stage.same('s.enrolled_on', 'x.enrolled_on')} "
+                f"OR NOT {stage.same('s.outcome_on', 'x.outcome_on')} ORDER BY s._row"):
+            if status in workflows.FINAL:
+                if str(enrolled_on) != str(stored_enrolled_on):
+                    yield ImportError_(_("deze deelname is al afgesloten; een import verandert "
+                                         "de aanmelddatum (%(date)s) niet") % {
+                        "date": str(stored_enrolled_on)}, row, "enrolled_on", str(enrolled_on))
+                if (outcome or "") == stored_outcome and \
+                        str(outcome_on or "") != str(stored_outcome_on or ""):
+                    yield ImportError_(_("deze deelname is al afgesloten; een import verandert "
+                                         "de datum van de uitkomst (%(date)s) niet") % {
+                        "date": str(stored_outcome_on)}, row, "outcome_on",
+                        str(outcome_on or ""))
+            elif first is not None and str(enrolled_on) > str(first):
+                yield ImportError_(_("ligt na de eerste vastgelegde stap (%(date)s)") % {
+                    "date": str(first)}, row, "enrolled_on", str(enrolled_on))
 
     def write(self, stage, *, dry_run):
         now = stage.now
