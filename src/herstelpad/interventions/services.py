@@ -407,8 +407,21 @@ def _fit_remaining(intervention, facts: ParticipantFacts, edition, no, check) ->
         check(_("De verwachte einddatum van de detentie (%(date)s) is verstreken; werk die "
                 "bij.") % {"date": date_format(end)})
         return
-    left = _("nog %(weeks)s (%(days)s dagen, tot %(date)s)") % {
-        "weeks": _weeks(days // 7), "days": days, "date": date_format(end)}
+    if edition is not None and edition.starts_on > facts.on:
+        # What counts is the detention left once the edition starts.
+        days = (end - edition.starts_on).days
+        if days < 0:
+            no(_("De detentie eindigt naar verwachting op %(end)s, voor de start van deze "
+                 "editie op %(start)s.") % {"end": date_format(end),
+                                            "start": date_format(edition.starts_on)})
+            return
+        left = _("vanaf de start van de editie (%(start)s) nog %(weeks)s (%(days)s dagen, tot "
+                 "%(date)s)") % {"start": date_format(edition.starts_on),
+                                 "weeks": _weeks(days // 7), "days": days,
+                                 "date": date_format(end)}
+    else:
+        left = _("nog %(weeks)s (%(days)s dagen, tot %(date)s)") % {
+            "weeks": _weeks(days // 7), "days": days, "date": date_format(end)}
     if minimum and days < minimum * 7:
         no(_("De deelnemer zit %(left)s vast; deze interventie vraagt minstens %(weeks)s "
              "resterende detentie.") % {"left": left, "weeks": _weeks(minimum)})
@@ -421,6 +434,14 @@ def _fit_remaining(intervention, facts: ParticipantFacts, edition, no, check) ->
         no(_("Deze editie loopt tot %(edition_end)s; de detentie eindigt naar verwachting op "
              "%(end)s.") % {"edition_end": date_format(edition.ends_on),
                             "end": date_format(end)})
+    elif edition is not None and edition.ends_on is None and length:
+        edition_end = edition.starts_on + dt.timedelta(weeks=length)
+        if end < edition_end:  # no end date: the start plus the course length
+            no(_("Deze editie begint op %(start)s en loopt naar verwachting tot "
+                 "%(edition_end)s (%(length)s); de detentie eindigt naar verwachting op "
+                 "%(end)s.") % {"start": date_format(edition.starts_on),
+                                "edition_end": date_format(edition_end),
+                                "length": length_text, "end": date_format(end)})
 
 
 def _fit_sex(intervention, facts: ParticipantFacts, no, check) -> None:
