@@ -156,6 +156,24 @@ def test_the_session_form_lists_who_takes_part_that_day_and_defaults_to_nothing(
     assert dict(Session.objects.get().attendance.values_list("enrolment_id", "status")) == {
         running.pk: "present", left.pk: "absent"}
 
+
+def test_the_enrolment_page_checks_the_fit_only_for_a_participant_in_scope(role_client):
+    client = role_client(Role.HERSTELCONSULENT)  # runs Puinruimen in PI Arnhem
+    person = make_participant(entered_days_ago=60)
+    enrolment = enrol(person, make_edition(starts_days_ago=20))
+    url = f"/interventies/deelnames/{enrolment.ref}/"
+    assert client.get(url).context["fit"] is not None
+    # Released, and weeks later detained again in Zwolle: a new episode, not her dossier.
+    participants.release(person.current_stay, actor=None, expected_version=1,
+                         on=days_ago(10))
+    participants.admit(person, actor=None, institution=institution("PI-ZWOLLE"),
+                       entered_on=days_ago(2), legal_status="convicted",
+                       sentence_end_on=days_ago(-30))
+    page = client.get(url)  # still her record
+    assert page.status_code == 200 and page.context["manager"]
+    assert page.context["fit"] is None
+    assert "Te kort voor de hele interventie" not in page.content.decode()
+
 def test_attendance_certificate_content_and_goal_pages(role_client, make_user):
     client = role_client(Role.HERSTELCONSULENT)
     person = make_participant(entered_days_ago=60)

@@ -550,8 +550,10 @@ def enrolment_detail(request, ref):
         actions = [(a, STEP_TITLES[a]) for a in workflows.allowed_actions(state)
                    if services.may_act(user, enrolment, a)]
     fit = None
-    if manager and policy.has_perm(user, "participants.view") or (
-            view.dates and policy.has_perm(user, "participants.view")):
+    # The fit check reads the dossier (stay, sentence, age): only for a participant in the
+    # user's scope, not for every enrolment the user runs.
+    if (manager or view.dates) and policy.scope(
+            user, Participant.objects.filter(pk=enrolment.participant_id)).exists():
         fit = services.fit(enrolment.intervention, enrolment.participant,
                            edition=enrolment.edition)
     return render(request, "interventions/enrolment.html", {
