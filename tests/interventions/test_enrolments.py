@@ -252,6 +252,21 @@ def test_attendance_per_session(make_user):
 
 
 
+
+def test_a_duplicate_referral_does_not_reveal_an_enrolment_the_referrer_may_not_see(make_user):
+    casemanager = make_user(Role.CASEMANAGER, institutions=["PI-HEERHUGOWAARD"])
+    person = make_participant(at="PI-HEERHUGOWAARD", entered_days_ago=40)
+    lef = make_edition("lef-hebben", at="PI-HEERHUGOWAARD")  # reporting level `none`
+    services.refer(person, actor=None, edition=lef, on=days_ago(3))
+    assert refused(lambda: services.refer(person, actor=casemanager, edition=lef),
+                   "__all__") == ("Deze aanmelding kan niet worden vastgelegd; neem contact "
+                                  "op met de aanbieder.")
+    # One the referrer sees (Dapper: at `process`) is named as before.
+    dapper = make_edition("dapper", at="PI-HEERHUGOWAARD")
+    services.refer(person, actor=None, edition=dapper, on=days_ago(3))
+    assert refused(lambda: services.refer(person, actor=casemanager, edition=dapper),
+                   "__all__") == "De deelnemer is al aangemeld voor DAPPER."
+
 def _attendance_cases():
     """An edition that started 30 days ago with: one participant still running, one who
     stopped 20 days ago, one who started only 10 days ago and one who never started."""

@@ -870,11 +870,17 @@ def refer(participant: Participant, *, actor, intervention: Intervention | None 
                                          status__in=OFFERED_STATUSES).exists():
         errors["intervention"] = _("%(name)s wordt niet aangeboden in %(institution)s.") % {
             "name": intervention.name, "institution": institution.name}
-    if Enrolment.objects.filter(participant=participant, intervention=intervention,
-                                status__in=[*workflows.BEFORE_START,
-                                            EnrolmentStatus.STARTED]).exists():
-        errors.setdefault("__all__", _("De deelnemer is al aangemeld voor %(name)s.") % {
-            "name": intervention.name})
+    open_enrolments = Enrolment.objects.filter(
+        participant=participant, intervention=intervention,
+        status__in=[*workflows.BEFORE_START, EnrolmentStatus.STARTED])
+    if open_enrolments.exists():
+        user = _user(actor)
+        if user is None or policy.scope(user, open_enrolments).exists():
+            errors.setdefault("__all__", _("De deelnemer is al aangemeld voor %(name)s.") % {
+                "name": intervention.name})
+        else:  # one the referrer may not see (level `none`, an objection): do not reveal it
+            errors.setdefault("__all__", _("Deze aanmelding kan niet worden vastgelegd; neem "
+                                           "contact op met de aanbieder."))
     if objection and _user(actor) is not None and not policy.has_perm(actor, "consent.manage"):
         errors["objection"] = _("U kunt geen bezwaar vastleggen; vraag de casemanager.")
     ref = _check_ref(Enrolment, ref, "E", errors)
