@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from herstelpad import policy
-from herstelpad.interventions import workflows
 from herstelpad.imports.engine import Column, Counts, ImportError_, ImportKind, qn
 from herstelpad.imports.registry import register
+from herstelpad.interventions import workflows
 from herstelpad.interventions.models import Edition, Enrolment, EnrolmentStep, Intervention
 from herstelpad.organisations.models import Institution
 from herstelpad.participants.models import Participant
