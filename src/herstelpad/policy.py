@@ -640,6 +640,16 @@ def _scope_enrolments(user, qs, *, min_level: str = ACCESS_PARTICIPATION):
     return qs.none() if condition is None else qs.filter(condition)
 
 
+def enrolments_at_process_level(user, qs):
+    """The enrolments of `qs` this user sees at `process` level or more (their own records in
+    full). Which edition an enrolment is in, its place on a waiting list and its status beyond
+    enrolled / completed / stopped are process information: pages and the API list or count
+    enrolments per edition or per status over this scope, not over `scope`."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return _scope_enrolments(user, qs, min_level=ACCESS_PROCESS)
+
+
 def _through_enrolment(user, qs):
     """Steps and attendance: only of enrolments the user sees at process level or more."""
     from herstelpad.interventions.models import Enrolment

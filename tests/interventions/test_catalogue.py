@@ -366,3 +366,25 @@ def test_the_maintenance_pages(role_client):
         "status": "active", "version": 1})
     assert refused.status_code == 400
     assert "alleen op uw eigen inrichtingen" in refused.content.decode()
+
+
+def test_the_fit_for_an_edition_counts_from_its_start():
+    person = make_participant(entered_days_ago=100, sentence_days=170)  # 70 days left
+    end = date_format(days_ago(0) + dt.timedelta(days=70))
+    assert services.fit(offer("sos-group"), person).no == []  # 10 weeks >= 8
+    later = make_edition("sos-group", at="PI-ALMELO", starts_days_ago=-35, ends_on=None)
+    start, expected_end = later.starts_on, later.starts_on + dt.timedelta(weeks=8)
+    fit = services.fit(offer("sos-group"), person, edition=later)
+    assert fit.no == [
+        f"De deelnemer zit vanaf de start van de editie ({date_format(start)}) nog 5 weken (35 "
+        f"dagen, tot {end}) vast; deze interventie vraagt minstens 8 weken resterende "
+        "detentie.",
+        f"Deze editie begint op {date_format(start)} en loopt naar verwachting tot "
+        f"{date_format(expected_end)} (de cursus heeft 8 wekelijkse bijeenkomsten); de "
+        f"detentie eindigt naar verwachting op {end}."]
+    too_late = make_edition("sos-group", at="PI-ALMELO", starts_days_ago=-84, ends_on=None)
+    assert services.fit(offer("sos-group"), person, edition=too_late).no == [
+        f"De detentie eindigt naar verwachting op {end}, voor de start van deze editie op "
+        f"{date_format(too_late.starts_on)}."]
+    running = make_edition("sos-group", at="PI-ALMELO", starts_days_ago=7, ends_on=None)
+    assert services.fit(offer("sos-group"), person, edition=running).no == []

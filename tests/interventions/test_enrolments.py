@@ -8,13 +8,14 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.formats import date_format
 
 from herstelpad.accounts.models import Role
 from herstelpad.audit.models import AuditEntry
 from herstelpad.concurrency import ConflictError
 from herstelpad.consent import services as consent
 from herstelpad.interventions import services
-from herstelpad.interventions.models import Attendance, EnrolmentStep
+from herstelpad.interventions.models import Attendance, Enrolment, EnrolmentStep
 from herstelpad.participants import services as participants
 from tests.dossier import days_ago, institution, make_goal, make_participant
 from tests.interventions.helpers import APPROVE, enrol, make_edition, offer, step
@@ -250,6 +251,65 @@ def test_attendance_per_session(make_user):
                                 attendance={})
 
 
+
+
+def test_a_duplicate_referral_does_not_reveal_an_enrolment_the_referrer_may_not_see(make_user):
+    casemanager = make_user(Role.CASEMANAGER, institutions=["PI-HEERHUGOWAARD"])
+    person = make_participant(at="PI-HEERHUGOWAARD", entered_days_ago=40)
+    lef = make_edition("lef-hebben", at="PI-HEERHUGOWAARD")  # reporting level `none`
+    services.refer(person, actor=None, edition=lef, on=days_ago(3))
+    assert refused(lambda: services.refer(person, actor=casemanager, edition=lef),
+                   "__all__") == ("Deze aanmelding kan niet worden vastgelegd; neem contact "
+                                  "op met de aanbieder.")
+    # One the referrer sees (Dapper: at `process`) is named as before.
+    dapper = make_edition("dapper", at="PI-HEERHUGOWAARD")
+    services.refer(person, actor=None, edition=dapper, on=days_ago(3))
+    assert refused(lambda: services.refer(person, actor=casemanager, edition=dapper),
+                   "__all__") == "De deelnemer is al aangemeld voor DAPPER."
+
+def _attendance_cases():
+    """An edition that started 30 days ago with: one participant still running, one who
+    stopped 20 days ago, one who started only 10 days ago and one who never started."""
+    edition = make_edition(starts_days_ago=30)
+    running = enrol(make_participant(entered_days_ago=60, given_name="Rob"), edition)
+    left = step(enrol(make_participant(entered_days_ago=60, given_name="Lars"), edition),
+                "end", days_ago(20), outcome="dropped_own_choice", reason="Wilde stoppen.")
+    late = enrol(make_participant(entered_days_ago=60, given_name="Leo"), edition,
+                 on=days_ago(10))
+    never = step(enrol(make_participant(entered_days_ago=60, given_name="Nico"), edition,
+                       to="approved"), "end", days_ago(25), outcome="not_started",
+                 reason="Overgeplaatst voor de start.")
+    return edition, running, left, late, never
+
+
+def test_attendance_only_for_who_took_part_on_the_sessions_date(make_user):
+    consultant = make_user(Role.HERSTELCONSULENT)
+    edition, running, left, late, never = _attendance_cases()
+    on = days_ago(15)
+    assert set(services.session_participants(edition, on)) == {running}
+    assert set(services.session_participants(edition, days_ago(20))) == {running, left}
+    assert set(services.session_participants(edition, days_ago(10))) == {running, late}
+
+    def record(attendance, number=1, held_on=on, **kw):
+        return services.record_session(edition, actor=consultant, number=number,
+                                       held_on=held_on, attendance=attendance, **kw)
+
+    for gone in (left, late):
+        message = refused(lambda gone=gone: record({running.pk: "present",
+                                                    gone.pk: "present"}), "held_on")
+        assert message == (f"{gone.participant.display_name} nam op "
+                           f"{date_format(on)} geen deel aan deze editie (nog niet "
+                           "begonnen of al gestopt).")
+    assert refused(lambda: record({never.pk: "present"}), "__all__") == (
+        "Aanwezigheid geldt alleen voor deelnemers van deze editie die zijn begonnen.")
+    assert not Attendance.objects.exists()
+    record({running.pk: "present"})
+    # A correction that moves the date may not leave attendance of who was gone by then.
+    record({left.pk: "absent"}, number=2, held_on=days_ago(25))
+    refused(lambda: record({}, number=2, held_on=days_ago(15), expected_version=1),
+            "held_on")
+    assert Attendance.objects.filter(enrolment=left).get().session.held_on == days_ago(25)
+
 def test_certificate_and_goal_link(make_user):
     consultant = make_user(Role.HERSTELCONSULENT)
     casemanager = make_user(Role.CASEMANAGER)
@@ -281,3 +341,46 @@ def test_certificate_and_goal_link(make_user):
         services.link_goal(done, actor=casemanager, expected_version=done.version,
                            goal=stranger_goal)
     assert exc.value.message_dict["goal"] == ["Dit doel is van een andere deelnemer."]
+
+
+def _racing_approval(monkeypatch, rival):
+    """`occupied` as seen by a step whose pre-check runs just before another approval (of
+    `rival`) commits: the first count is the old one; the place is taken right after it."""
+    real, counts = services.occupied, []
+
+    def racing(edition):
+        n = real(edition)
+        if not counts:
+            counts.append(n)
+            Enrolment.objects.filter(pk=rival.pk).update(status="approved")
+        return n
+
+    monkeypatch.setattr(services, "occupied", racing)
+    return counts
+
+
+def test_the_last_place_is_counted_again_under_the_editions_lock(monkeypatch):
+    edition = make_edition(starts_days_ago=3, capacity=1)
+    first = enrol(make_participant(entered_days_ago=40), edition, to="referred")
+    rival = enrol(make_participant(entered_days_ago=40), edition, to="referred")
+    counts = _racing_approval(monkeypatch, rival)
+    assert refused(lambda: step(first, "approve", **APPROVE), "__all__") == (
+        "Deze editie is vol (1 plaatsen). Plaats de deelnemer in een andere editie, of wijs af "
+        "met een reden.")
+    assert counts == [0]  # the pre-check saw a free place
+    first.refresh_from_db()
+    assert (first.status, services.occupied(edition)) == ("referred", 1)
+
+
+def test_lowering_the_capacity_counts_the_places_again_under_the_lock(make_user, monkeypatch):
+    consultant = make_user(Role.HERSTELCONSULENT)
+    edition = make_edition(starts_days_ago=3, capacity=3)
+    enrol(make_participant(entered_days_ago=40), edition, to="approved")
+    rival = enrol(make_participant(entered_days_ago=40), edition, to="referred")
+    counts = _racing_approval(monkeypatch, rival)
+    assert refused(lambda: services.update_edition(edition, actor=consultant,
+                                                   expected_version=1, capacity=1),
+                   "capacity") == "Er nemen al 2 deelnemers deel of zijn toegelaten."
+    assert counts == [1]
+    edition.refresh_from_db()
+    assert (edition.capacity, edition.version) == (3, 1)

@@ -232,3 +232,45 @@ def test_the_three_doors(tmp_path, capsys, client, make_user):
         "enrolments.csv", ENROLMENTS_CSV.encode(), content_type="text/csv")}, follow=True)
     assert page.status_code == 200
     assert "10 ongewijzigd" in page.content.decode()
+
+
+def test_an_editions_import_does_not_take_over_an_edition_run_by_someone_else(make_user):
+    provider = make_user(Role.COURSE_PROVIDER, institutions=())  # Gevangenenzorg
+    assert import_csv("editions", E_HEAD + "ED-1,sos-group,PI-ARNHEM,2026-01-05,\n",
+                      user=provider).ok
+    consultant = make_user(Role.HERSTELCONSULENT)  # PI Arnhem, runs Puinruimen there
+    result = import_csv("editions", E_HEAD + "ED-2,puinruimen,PI-ARNHEM,2026-02-02,\n"
+                        "ED-1,puinruimen,PI-ARNHEM,2026-01-05,\n", user=consultant)
+    assert errors(result) == [(2, "edition_ref", "ED-1", "deze editie bestaat al en wordt "
+                               "door een ander beheerd; kies een ander editienummer")]
+    assert not result.written
+    assert Edition.objects.get(ref="ED-1").intervention.code == "sos-group"
+    # Whoever runs the edition still changes it; an unrestricted import too.
+    again = import_csv("editions", E_HEAD + "ED-1,sos-group,PI-ARNHEM,2026-01-12,\n",
+                       user=provider)
+    assert again.ok and again.counts.updated == 1
+    assert import_csv("editions", E_HEAD + "ED-1,puinruimen,PI-ARNHEM,2026-01-12,\n").ok
+    assert Edition.objects.get(ref="ED-1").intervention.code == "puinruimen"
+
+
+def test_an_import_keeps_the_dates_of_existing_enrolments_in_line_with_their_steps():
+    imported_data()
+    result = import_csv("enrolments", N_HEAD
+                        + "EN-1,ED-1,P1,2024-01-20,completed,2024-04-01\n"   # closed: outcome_on
+                        + "EN-3,ED-1,P3,2024-01-10,not_started,2024-02-05\n"  # closed: enrolled
+                        + "EN-4,ED-2,P1,2024-09-01,,\n")  # running: past its register step
+    assert errors(result) == [
+        (1, "outcome_on", "2024-04-01", "deze deelname is al afgesloten; een import verandert "
+         "de datum van de uitkomst (2024-04-08) niet"),
+        (2, "enrolled_on", "2024-01-10", "deze deelname is al afgesloten; een import verandert "
+         "de aanmelddatum (2024-01-22) niet"),
+        (3, "enrolled_on", "2024-09-01", "ligt na de eerste vastgelegde stap (2024-08-20)"),
+    ]
+    assert not result.written
+    for enrolment in Enrolment.objects.all():
+        state = services.replayed_state(enrolment)
+        assert (state.status, state.outcome, state.outcome_on) == (
+            enrolment.status, enrolment.outcome, enrolment.outcome_on)
+    # A running enrolment's registration date may still move earlier.
+    earlier = import_csv("enrolments", N_HEAD + "EN-4,ED-2,P1,2024-08-18,,\n")
+    assert earlier.ok and earlier.counts.updated == 1

@@ -130,6 +130,50 @@ def test_workflow_steps_on_the_enrolment_page(role_client, make_user):
     assert invalid.status_code == 400
 
 
+
+def test_the_session_form_lists_who_takes_part_that_day_and_defaults_to_nothing(role_client):
+    client = role_client(Role.HERSTELCONSULENT)
+    edition = make_edition(starts_days_ago=20)
+    running = enrol(make_participant(entered_days_ago=60, given_name="Rob"), edition)
+    left = step(enrol(make_participant(entered_days_ago=60, given_name="Lars"), edition),
+                "end", days_ago(5), outcome="dropped_own_choice", reason="Wilde stoppen.")
+    url = f"/interventies/edities/{edition.ref}/bijeenkomsten/nieuw/"
+    page = client.get(url)
+    text = page.content.decode()
+    assert running.participant.sort_name in text and left.participant.sort_name not in text
+    assert 'value="present" selected' not in text
+    assert page.context["form"].fields[f"attendance_{running.pk}"].initial is None
+    # Posted without a choice: asked for one, nothing recorded. A date when the one who
+    # stopped still took part lists him too.
+    missing = client.post(url, {"number": 1, "held_on": iso(days_ago(10))})
+    assert missing.status_code == 400 and not Session.objects.exists()
+    assert set(missing.context["form"].errors) == {f"attendance_{running.pk}",
+                                                   f"attendance_{left.pk}"}
+    done = client.post(url, {"number": 1, "held_on": iso(days_ago(10)),
+                             f"attendance_{running.pk}": "present",
+                             f"attendance_{left.pk}": "absent"})
+    assert done.status_code == 302
+    assert dict(Session.objects.get().attendance.values_list("enrolment_id", "status")) == {
+        running.pk: "present", left.pk: "absent"}
+
+
+def test_the_enrolment_page_checks_the_fit_only_for_a_participant_in_scope(role_client):
+    client = role_client(Role.HERSTELCONSULENT)  # runs Puinruimen in PI Arnhem
+    person = make_participant(entered_days_ago=60)
+    enrolment = enrol(person, make_edition(starts_days_ago=20))
+    url = f"/interventies/deelnames/{enrolment.ref}/"
+    assert client.get(url).context["fit"] is not None
+    # Released, and weeks later detained again in Zwolle: a new episode, not her dossier.
+    participants.release(person.current_stay, actor=None, expected_version=1,
+                         on=days_ago(10))
+    participants.admit(person, actor=None, institution=institution("PI-ZWOLLE"),
+                       entered_on=days_ago(2), legal_status="convicted",
+                       sentence_end_on=days_ago(-30))
+    page = client.get(url)  # still her record
+    assert page.status_code == 200 and page.context["manager"]
+    assert page.context["fit"] is None
+    assert "Te kort voor de hele interventie" not in page.content.decode()
+
 def test_attendance_certificate_content_and_goal_pages(role_client, make_user):
     client = role_client(Role.HERSTELCONSULENT)
     person = make_participant(entered_days_ago=60)

@@ -183,6 +183,43 @@ def test_enrolment_page_at_process_level(make_user):
     assert "vond het ook zwaar" not in detail and "brief aan het slachtoffer" not in detail
 
 
+def test_participation_level_does_not_show_the_edition_waiting_list_or_status(make_user):
+    """At `participation` the prison learns enrolled / completed / stopped, not which edition,
+    not the waiting list and not whether a referral was decided: not on the edition page, the
+    editions list, the intervention page or through the API's edition filter."""
+    edition = make_edition("puinruimen", starts_days_ago=5)  # participation level
+    started = enrol(make_participant(entered_days_ago=60), edition, to="started")
+    pending = enrol(make_participant(entered_days_ago=60), edition, to="referred")
+    waiting = services.refer(make_participant(entered_days_ago=60), actor=None,
+                             intervention=offer("puinruimen"), on=days_ago(3))
+    process_edition = make_edition("sociaal-netwerk", starts_days_ago=5)  # process level
+    seen = enrol(make_participant(entered_days_ago=60), process_edition, to="started")
+    casemanager = _client_for(make_user(Role.CASEMANAGER))
+    refs = [e.participant.ref for e in (started, pending, waiting)]
+
+    page = casemanager.get(reverse("interventions:edition", args=[edition.ref]))
+    assert page.status_code == 200
+    assert [ref for ref in refs if ref in page.content.decode()] == []
+    other = casemanager.get(reverse("interventions:edition", args=[process_edition.ref]))
+    assert seen.participant.ref in other.content.decode()
+    listed = {e.ref: (e.enrolled, e.waiting) for e in
+              casemanager.get(reverse("interventions:editions")).context["rows"]}
+    assert listed == {edition.ref: (0, 0), process_edition.ref: (1, 0)}
+    detail = casemanager.get(reverse("interventions:detail", args=["puinruimen"]))
+    assert [e.enrolled for e in detail.context["editions"]] == [0]
+    api = casemanager.get(f"/api/enrolments/?edition={edition.ref}").json()["results"]
+    assert api == []
+    own = casemanager.get(f"/api/enrolments/?participant={started.participant.ref}").json()
+    assert [(r["status"], "edition" in r) for r in own["results"]] == [("enrolled", False)]
+    # Whoever runs the edition sees all three, each in its place.
+    runner = _client_for(make_user(Role.HERSTELCONSULENT))
+    text = runner.get(reverse("interventions:edition", args=[edition.ref])).content.decode()
+    assert [ref for ref in refs if ref in text] == refs
+    assert {r["ref"] for r in runner.get(
+        f"/api/enrolments/?edition={edition.ref}").json()["results"]} == {started.ref,
+                                                                           pending.ref}
+
+
 # --- Query counts -------------------------------------------------------------------------------
 
 def _enrolments_for(person, n):

@@ -295,7 +295,9 @@ class EnrolmentViewSet(ServiceAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
         if request.query_params.get("participant"):
             qs = qs.filter(participant__ref=request.query_params["participant"])
         if request.query_params.get("edition"):
-            qs = qs.filter(edition__ref=request.query_params["edition"])
+            # The edition is process information: not for enrolments seen at `participation`.
+            qs = policy.enrolments_at_process_level(request.user, qs).filter(
+                edition__ref=request.query_params["edition"])
         page = self.paginate_queryset(qs)
         rows = page if page is not None else list(qs)
         audit.record_list(Enrolment, count=self.paginator.count if page is not None

@@ -252,9 +252,10 @@ class SessionForm(ServiceForm):
         self.enrolment_fields = []
         for enrolment in enrolments:
             name = f"attendance_{enrolment.pk}"
+            # No default: "present" for someone who was not there is the worst mistake here.
             self.fields[name] = forms.ChoiceField(
-                label=enrolment.participant.sort_name, choices=AttendanceStatus.choices,
-                initial=AttendanceStatus.PRESENT)
+                label=enrolment.participant.sort_name,
+                choices=[("", _("kies")), *AttendanceStatus.choices])
             self.enrolment_fields.append((name, enrolment))
 
     def attendance(self) -> dict[int, str]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from herstelpad import policy
 from herstelpad.imports.engine import Column, Counts, ImportError_, ImportKind, qn
 from herstelpad.imports.registry import register
+from herstelpad.interventions import workflows
 from herstelpad.interventions.models import Edition, Enrolment, EnrolmentStep, Intervention
 from herstelpad.organisations.models import Institution
 from herstelpad.participants.models import Participant
@@ -71,6 +72,21 @@ class Editions(ImportKind):
         for row, value in stage.fetch(sql):
             yield ImportError_(_("deze editie heeft al deelnemers; interventie en inrichting "
                                  "veranderen niet meer"), row, "intervention", value)
+        yield from self._editions_run_by_others(stage)
+
+    def _editions_run_by_others(self, stage):
+        """An existing edition is changed only by whoever runs it (`policy.managed_condition`):
+        `scope_values` checks the file's values, not whose edition a known `edition_ref` is."""
+        if policy.import_scope_values(stage.user, self.name) is None:
+            return
+        managed = policy.managed_condition(stage.user)
+        others = Edition.objects.all() if managed is None else Edition.objects.exclude(managed)
+        sql, params = others.values("ref").query.sql_with_params()
+        for row, value in stage.fetch(
+                f"SELECT s._row, s.edition_ref FROM {stage.t} s WHERE s.edition_ref IN ({sql}) "
+                "ORDER BY s._row", params):
+            yield ImportError_(_("deze editie bestaat al en wordt door een ander beheerd; "
+                                 "kies een ander editienummer"), row, "edition_ref", value)
 
     def write(self, stage, *, dry_run):
         now = stage.now
@@ -175,6 +191,35 @@ class Enrolments(ImportKind):
             if last is not None and str(value) < str(last):
                 yield ImportError_(_("ligt voor de laatste vastgelegde stap (%(date)s)") % {
                     "date": str(last)}, row, "outcome_on", str(value))
+        yield from self._dates_of_existing(stage, existing)
+
+    @staticmethod
+    def _dates_of_existing(stage, existing):
+        """The dates of an existing enrolment stay in line with its recorded steps (which an
+        import never edits): a closed one keeps its dates; a running one's `enrolled_on` does
+        not move past its first step."""
+        steps = _t(EnrolmentStep)
+        for (row, status, stored_outcome, outcome, enrolled_on, stored_enrolled_on, outcome_on,
+             stored_outcome_on, first) in stage.fetch(
+                "SELECT s._row, x.status, x.outcome, s.outcome, s.enrolled_on, x.enrolled_on, "
+                f"s.outcome_on, x.outcome_on, (SELECT MIN(st.{qn('on')}) FROM {steps} st "
+                f"WHERE st.enrolment_id = x.id) {existing} "
+                f"WHERE NOT {stage.same('s.enrolled_on', 'x.enrolled_on')} "
+                f"OR NOT {stage.same('s.outcome_on', 'x.outcome_on')} ORDER BY s._row"):
+            if status in workflows.FINAL:
+                if str(enrolled_on) != str(stored_enrolled_on):
+                    yield ImportError_(_("deze deelname is al afgesloten; een import verandert "
+                                         "de aanmelddatum (%(date)s) niet") % {
+                        "date": str(stored_enrolled_on)}, row, "enrolled_on", str(enrolled_on))
+                if (outcome or "") == stored_outcome and \
+                        str(outcome_on or "") != str(stored_outcome_on or ""):
+                    yield ImportError_(_("deze deelname is al afgesloten; een import verandert "
+                                         "de datum van de uitkomst (%(date)s) niet") % {
+                        "date": str(stored_outcome_on)}, row, "outcome_on",
+                        str(outcome_on or ""))
+            elif first is not None and str(enrolled_on) > str(first):
+                yield ImportError_(_("ligt na de eerste vastgelegde stap (%(date)s)") % {
+                    "date": str(first)}, row, "enrolled_on", str(enrolled_on))
 
     def write(self, stage, *, dry_run):
         now = stage.now

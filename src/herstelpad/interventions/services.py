@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -407,8 +407,21 @@ def _fit_remaining(intervention, facts: ParticipantFacts, edition, no, check) ->
         check(_("De verwachte einddatum van de detentie (%(date)s) is verstreken; werk die "
                 "bij.") % {"date": date_format(end)})
         return
-    left = _("nog %(weeks)s (%(days)s dagen, tot %(date)s)") % {
-        "weeks": _weeks(days // 7), "days": days, "date": date_format(end)}
+    if edition is not None and edition.starts_on > facts.on:
+        # What counts is the detention left once the edition starts.
+        days = (end - edition.starts_on).days
+        if days < 0:
+            no(_("De detentie eindigt naar verwachting op %(end)s, voor de start van deze "
+                 "editie op %(start)s.") % {"end": date_format(end),
+                                            "start": date_format(edition.starts_on)})
+            return
+        left = _("vanaf de start van de editie (%(start)s) nog %(weeks)s (%(days)s dagen, tot "
+                 "%(date)s)") % {"start": date_format(edition.starts_on),
+                                 "weeks": _weeks(days // 7), "days": days,
+                                 "date": date_format(end)}
+    else:
+        left = _("nog %(weeks)s (%(days)s dagen, tot %(date)s)") % {
+            "weeks": _weeks(days // 7), "days": days, "date": date_format(end)}
     if minimum and days < minimum * 7:
         no(_("De deelnemer zit %(left)s vast; deze interventie vraagt minstens %(weeks)s "
              "resterende detentie.") % {"left": left, "weeks": _weeks(minimum)})
@@ -421,6 +434,14 @@ def _fit_remaining(intervention, facts: ParticipantFacts, edition, no, check) ->
         no(_("Deze editie loopt tot %(edition_end)s; de detentie eindigt naar verwachting op "
              "%(end)s.") % {"edition_end": date_format(edition.ends_on),
                             "end": date_format(end)})
+    elif edition is not None and edition.ends_on is None and length:
+        edition_end = edition.starts_on + dt.timedelta(weeks=length)
+        if end < edition_end:  # no end date: the start plus the course length
+            no(_("Deze editie begint op %(start)s en loopt naar verwachting tot "
+                 "%(edition_end)s (%(length)s); de detentie eindigt naar verwachting op "
+                 "%(end)s.") % {"start": date_format(edition.starts_on),
+                                "edition_end": date_format(edition_end),
+                                "length": length_text, "end": date_format(end)})
 
 
 def _fit_sex(intervention, facts: ParticipantFacts, no, check) -> None:
@@ -664,9 +685,15 @@ def update_edition(edition: Edition, *, actor, expected_version, **fields) -> Ed
             "n": occupied(edition)}
     _raise(errors)
     changed = [name for name in EDITION_FIELDS if getattr(edition, name) != clean[name]]
-    for name in changed:
-        setattr(edition, name, clean[name])
-    save_versioned(edition, expected_version, changed)
+    with transaction.atomic():
+        # Counted again under the edition's lock: an approval may have taken a place since.
+        taken = occupied(_locked_edition(edition.pk))
+        if clean.get("capacity") is not None and clean["capacity"] < taken:
+            raise ValidationError({"capacity": _(
+                "Er nemen al %(n)s deelnemers deel of zijn toegelaten.") % {"n": taken}})
+        for name in changed:
+            setattr(edition, name, clean[name])
+        save_versioned(edition, expected_version, changed)
     return edition
 
 
@@ -676,10 +703,43 @@ def occupied(edition: Edition) -> int:
         status__in=[EnrolmentStatus.APPROVED, EnrolmentStatus.STARTED]).count()
 
 
+def _locked_edition(pk: int) -> Edition:
+    """The edition, its row locked until the transaction ends (PostgreSQL; SQLite has one
+    writer): whoever takes or limits its places does so one at a time."""
+    return Edition.objects.select_for_update().get(pk=pk)
+
+
+def _refuse_when_full(edition_id: int, action: str) -> None:
+    """Inside the step's transaction: lock the edition and count its places again, so two
+    approvals (or placements) at the same time cannot both take the last place."""
+    edition = _locked_edition(edition_id)
+    if edition.capacity is None or occupied(edition) < edition.capacity:
+        return
+    if action == "place":
+        raise ValidationError({"edition": _(
+            "Deze editie is vol (%(n)s plaatsen); de deelnemer blijft op de wachtlijst.")
+            % {"n": edition.capacity}})
+    raise ValidationError({"__all__": _(
+        "Deze editie is vol (%(n)s plaatsen). Plaats de deelnemer in een andere editie, of "
+        "wijs af met een reden.") % {"n": edition.capacity}})
+
+
+def session_participants(edition: Edition, on: dt.date):
+    """The edition's participants on `on` (who a session that day registers): enrolments that
+    had started on or before that day and had not ended before it. One that never started
+    (outcome `not_started`) is never among them."""
+    started = EnrolmentStep.objects.filter(enrolment=OuterRef("pk"),
+                                           to_status=EnrolmentStatus.STARTED, on__lte=on)
+    return (edition.enrolments.filter(Exists(started))
+            .filter(Q(outcome_on__isnull=True) | Q(outcome_on__gte=on))
+            .exclude(outcome=workflows.NOT_STARTED))
+
+
 def record_session(edition: Edition, *, actor, number: int, held_on: dt.date, topic: str = "",
                    attendance: dict[int, str], expected_version=None) -> Session:
     """Record (or correct) a session and who attended. `attendance` maps enrolment ids of the
-    edition's participants to present / excused / absent."""
+    edition's participants on `held_on` (`session_participants`) to present / excused /
+    absent."""
     _require(actor, "interventions.editions")
     _require_manage_offer(actor, edition.intervention, edition.institution)
     errors: dict = {}
@@ -691,10 +751,10 @@ def record_session(edition: Edition, *, actor, number: int, held_on: dt.date, to
         _not_future(held_on, "held_on", errors)
         if held_on < edition.starts_on:
             errors["held_on"] = _("De bijeenkomst ligt voor het begin van de editie.")
-    eligible = {e.pk: e for e in edition.enrolments.filter(status__in=(
-        EnrolmentStatus.STARTED, EnrolmentStatus.COMPLETED, EnrolmentStatus.ENDED))}
+    started = {e.pk: e for e in edition.enrolments.filter(
+        steps__to_status=EnrolmentStatus.STARTED).select_related("participant").distinct()}
     for enrolment_id, status in attendance.items():
-        if enrolment_id not in eligible:
+        if enrolment_id not in started:
             errors["__all__"] = _("Aanwezigheid geldt alleen voor deelnemers van deze editie "
                                   "die zijn begonnen.")
         elif status not in AttendanceStatus.values:
@@ -702,6 +762,19 @@ def record_session(edition: Edition, *, actor, number: int, held_on: dt.date, to
     session = Session.objects.filter(edition=edition, number=number).first() if number else None
     if session is not None:
         check_version(session, expected_version)
+    if held_on is not None and "held_on" not in errors:
+        # Also the attendance already recorded, when a correction moves the session's date.
+        recorded = set(attendance) | (set(session.attendance.values_list("enrolment_id",
+                                                                          flat=True))
+                                      if session is not None else set())
+        running = set(session_participants(edition, held_on).values_list("pk", flat=True))
+        absent = sorted((started[pk].participant.display_name for pk in recorded
+                         if pk in started and pk not in running))
+        if absent:
+            errors["held_on"] = [
+                _("%(name)s nam op %(date)s geen deel aan deze editie (nog niet begonnen of al "
+                  "gestopt).") % {"name": name, "date": date_format(held_on)}
+                for name in absent]
     _raise(errors)
     with transaction.atomic():
         if session is None:
@@ -797,11 +870,17 @@ def refer(participant: Participant, *, actor, intervention: Intervention | None 
                                          status__in=OFFERED_STATUSES).exists():
         errors["intervention"] = _("%(name)s wordt niet aangeboden in %(institution)s.") % {
             "name": intervention.name, "institution": institution.name}
-    if Enrolment.objects.filter(participant=participant, intervention=intervention,
-                                status__in=[*workflows.BEFORE_START,
-                                            EnrolmentStatus.STARTED]).exists():
-        errors.setdefault("__all__", _("De deelnemer is al aangemeld voor %(name)s.") % {
-            "name": intervention.name})
+    open_enrolments = Enrolment.objects.filter(
+        participant=participant, intervention=intervention,
+        status__in=[*workflows.BEFORE_START, EnrolmentStatus.STARTED])
+    if open_enrolments.exists():
+        user = _user(actor)
+        if user is None or policy.scope(user, open_enrolments).exists():
+            errors.setdefault("__all__", _("De deelnemer is al aangemeld voor %(name)s.") % {
+                "name": intervention.name})
+        else:  # one the referrer may not see (level `none`, an objection): do not reveal it
+            errors.setdefault("__all__", _("Deze aanmelding kan niet worden vastgelegd; neem "
+                                           "contact op met de aanbieder."))
     if objection and _user(actor) is not None and not policy.has_perm(actor, "consent.manage"):
         errors["objection"] = _("U kunt geen bezwaar vastleggen; vraag de casemanager.")
     ref = _check_ref(Enrolment, ref, "E", errors)
@@ -888,6 +967,10 @@ def transition(enrolment: Enrolment, *, actor, expected_version, action: str,
                                     edition=edition.pk if edition is not None else None)
         except TransitionError as exc:
             raise ValidationError({"action": str(exc)}) from exc
+        holding = (EnrolmentStatus.APPROVED, EnrolmentStatus.STARTED)
+        if after.status in holding and after.edition is not None and not (
+                before.status in holding and before.edition == after.edition):
+            _refuse_when_full(after.edition, action)  # this step takes a place
         enrolment.status, enrolment.outcome = after.status, after.outcome
         enrolment.outcome_on, enrolment.edition_id = after.outcome_on, after.edition
         save_versioned(enrolment, expected_version,

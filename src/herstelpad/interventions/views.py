@@ -7,7 +7,7 @@ service; the rules are in `services` and `policy`."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -141,8 +141,8 @@ def intervention_detail(request, code):
                     .annotate(enrolled=Count("enrolments", filter=Q(
                         enrolments__status__in=[EnrolmentStatus.APPROVED,
                                                 EnrolmentStatus.STARTED],
-                        enrolments__in=policy.scope(user, Enrolment.objects.all())
-                        .values("pk"))))
+                        enrolments__in=policy.enrolments_at_process_level(
+                            user, Enrolment.objects.all()).values("pk"))))
                     .order_by("-starts_on")[:30])
     for edition in editions:
         edition.phase = services.edition_phase(edition)
@@ -327,8 +327,10 @@ def editions(request):
     code = request.GET.get("interventie", "")
     if code:
         qs = qs.filter(intervention__code=code)
-    # Counted over the enrolments the user may see (a hidden enrolment is not counted).
-    visible = Q(enrolments__in=policy.scope(user, Enrolment.objects.all()).values("pk"))
+    # Counted over the enrolments the user sees at process level (a hidden enrolment is not
+    # counted, and at `participation` the edition and the status are not the prison's).
+    visible = Q(enrolments__in=policy.enrolments_at_process_level(
+        user, Enrolment.objects.all()).values("pk"))
     qs = qs.annotate(enrolled=Count("enrolments", filter=visible & Q(enrolments__status__in=[
         EnrolmentStatus.APPROVED, EnrolmentStatus.STARTED, EnrolmentStatus.COMPLETED,
         EnrolmentStatus.ENDED])), waiting=Count("enrolments", filter=visible & Q(
@@ -383,9 +385,12 @@ def edition_detail(request, ref):
     user = request.user
     edition = _edition(request, ref)
     manager = policy.may_manage(user, edition)
-    enrolments = list(policy.scope(user, services.enrolments_queryset().filter(
-        Q(edition=edition) | Q(edition__isnull=True, intervention=edition.intervention_id,
-                               institution=edition.institution_id))
+    # Only enrolments seen at process level: at `participation` the prison does not learn the
+    # edition, the place on the waiting list or whether a referral was decided.
+    enrolments = list(policy.enrolments_at_process_level(
+        user, services.enrolments_queryset().filter(
+            Q(edition=edition) | Q(edition__isnull=True, intervention=edition.intervention_id,
+                                   institution=edition.institution_id))
         .select_related("participant__current_stay")).order_by("participant__family_name",
                                                                 "participant__given_name"))
     views = services.views_for(user, enrolments)
@@ -396,11 +401,10 @@ def edition_detail(request, ref):
                            and v.enrolment.status in workflows.BEFORE_START),
                           key=lambda v: (v.enrolment.enrolled_on, v.enrolment.pk))
     running = [v for v in in_edition if v.enrolment.status not in (
-        EnrolmentStatus.REFERRED, EnrolmentStatus.INTAKE, EnrolmentStatus.REJECTED)
-        or not v.dates]
-    pending = [v for v in in_edition if v.dates and v.enrolment.status in (
+        EnrolmentStatus.REFERRED, EnrolmentStatus.INTAKE, EnrolmentStatus.REJECTED)]
+    pending = [v for v in in_edition if v.enrolment.status in (
         EnrolmentStatus.REFERRED, EnrolmentStatus.INTAKE)]
-    closed = [v for v in in_edition if v.dates and v.enrolment.status == EnrolmentStatus.REJECTED]
+    closed = [v for v in in_edition if v.enrolment.status == EnrolmentStatus.REJECTED]
     for view in views:
         stay = view.enrolment.participant.current_stay
         view.moved = manager and (stay is None or stay.institution_id != edition.institution_id)
@@ -486,9 +490,16 @@ def session(request, ref, number=None):
         if number else None
     if number and existing is None:
         return redirect("interventions:session_add", ref=ref)
-    enrolments = list(edition.enrolments.filter(status__in=(
-        EnrolmentStatus.STARTED, EnrolmentStatus.COMPLETED, EnrolmentStatus.ENDED))
-        .select_related("participant").order_by("participant__family_name"))
+    # The participants on the session's date (as posted, else as recorded, else today).
+    held_on = existing.held_on if existing is not None else services.today()
+    if request.method == "POST":
+        try:
+            held_on = forms.SessionForm.base_fields["held_on"].clean(
+                request.POST.get("held_on")) or held_on
+        except ValidationError:
+            pass
+    enrolments = list(services.session_participants(edition, held_on)
+                      .select_related("participant").order_by("participant__family_name"))
     initial = {"held_on": services.today(),
                "number": (Session.objects.filter(edition=edition).count() + 1)}
     if existing is not None:
@@ -512,7 +523,9 @@ def session(request, ref, number=None):
     return render(request, FORM_TEMPLATE, {
         "form": form, "title": _("Bijeenkomst en aanwezigheid: %(name)s") % {
             "name": edition.intervention.name},
-        "intro": _("Per deelnemer: aanwezig, afgemeld of afwezig."),
+        "intro": _("Per deelnemer die op de datum van de bijeenkomst deelnam: aanwezig, "
+                   "afgemeld of afwezig. Wijzigt u de datum, dan volgt de lijst bij het "
+                   "opslaan."),
         "submit": _("Vastleggen"), "cancel": reverse("interventions:edition", args=[ref])},
         status=status)
 
@@ -537,8 +550,10 @@ def enrolment_detail(request, ref):
         actions = [(a, STEP_TITLES[a]) for a in workflows.allowed_actions(state)
                    if services.may_act(user, enrolment, a)]
     fit = None
-    if manager and policy.has_perm(user, "participants.view") or (
-            view.dates and policy.has_perm(user, "participants.view")):
+    # The fit check reads the dossier (stay, sentence, age): only for a participant in the
+    # user's scope, not for every enrolment the user runs.
+    if (manager or view.dates) and policy.scope(
+            user, Participant.objects.filter(pk=enrolment.participant_id)).exists():
         fit = services.fit(enrolment.intervention, enrolment.participant,
                            edition=enrolment.edition)
     return render(request, "interventions/enrolment.html", {
