@@ -316,3 +316,28 @@ def test_cli_import_of_both_files(db, tmp_path, capsys):
     with pytest.raises(CommandError) as exc:
         call_command("import", "goals", str(tmp_path / "bad.csv"))
     assert exc.value.returncode == 2
+
+
+def test_a_reimport_that_would_break_a_regime_history_is_refused(db):
+    """Two episodes with a regime start each: moving the second stay's arrival next to the
+    first stay's departure would merge them into one episode with two starts."""
+    from herstelpad.participants import services
+    from herstelpad.participants.models import RegimeChange
+
+    header = STAYS.splitlines()[0]
+    first = (header + "\nP9,S91,PI-ARNHEM,2024-01-10,2024-06-01,convicted,male,1990,,,,"
+             "\nP9,S92,PI-ARNHEM,2024-06-10,,convicted,male,1990,,,,\n")
+    assert run("stays", first).ok
+    assert Episode.objects.filter(participant__ref="P9").count() == 2
+    for ref in ("S91", "S92"):
+        stay = Stay.objects.get(ref=ref)
+        RegimeChange.objects.create(participant=stay.participant, stay=stay, kind="start",
+                                    regime="basic", changed_on=stay.entered_on)
+    merged = first.replace("S92,PI-ARNHEM,2024-06-10", "S92,PI-ARNHEM,2024-06-02")
+    result = run("stays", merged)
+    assert not result.ok
+    assert "regime" in " ".join(str(e) for e in result.errors)
+    assert Episode.objects.filter(participant__ref="P9").count() == 2
+    assert str(Stay.objects.get(ref="S92").entered_on) == "2024-06-10"
+    for episode in Episode.objects.filter(participant__ref="P9"):
+        assert services.regime_state(episode.pk).regime == "basic"

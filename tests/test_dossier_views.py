@@ -419,3 +419,17 @@ def test_frozen_clock_overdue_in_the_caseload_page(role_client):
     with time_machine.travel(dt.date(2026, 9, 30), tick=False):
         html = client.get("/deelnemers/?attention=plan_overdue").content.decode()
         assert "Klok" in html and "te laat" in html
+
+
+def test_a_regime_history_that_no_longer_replays_does_not_close_the_dossier(role_client):
+    """Data from before the services refused such histories: the page still opens."""
+    from herstelpad.participants.models import RegimeChange
+
+    person = make_participant()
+    stay = person.current_stay
+    RegimeChange.objects.create(participant=person, stay=stay, kind="start", regime="plus",
+                                changed_on=stay.entered_on + dt.timedelta(days=1))
+    client = role_client(Role.CASEMANAGER)
+    response = client.get(f"/deelnemers/{person.ref}/")
+    assert response.status_code == 200
+    assert "Regime in deze detentieperiode" in response.content.decode()

@@ -60,7 +60,12 @@ def context(request, participant: Participant, tab: str, **extra) -> dict:
     labels = codes.labels(*LABEL_LISTS)
     stay = participant.current_stay
     episode = participant.current_episode
-    regime = services.regime_state(episode.pk) if episode is not None else None
+    try:
+        regime = services.regime_state(episode.pk) if episode is not None else None
+    except services.TransitionError:
+        # A history that no longer replays (the services refuse to create one; data from
+        # before that check) must not close the whole dossier: the steps are still listed.
+        regime = None
     latest_version = (PlanVersion.objects.filter(plan__episode=episode).order_by("-number")
                       .first() if episode is not None else None)
     tabs = [{"key": key, "label": label, "url": reverse(url_name, args=[participant.ref]),

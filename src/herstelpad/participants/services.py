@@ -478,6 +478,32 @@ def assign_episodes(participant_ids: Iterable[int]) -> None:
             episodes_of[episode.participant_id].append(episode)
         for pid in ids:
             _assign_for_participant(participants[pid], stays_of[pid], episodes_of[pid])
+        _check_regime_histories(ids)
+
+
+def _check_regime_histories(participant_ids: list[int]) -> None:
+    """The regime steps follow their stays into the (re)derived episodes; every episode's
+    history must still replay (two merged episodes with a `start` each, or a split one whose
+    second half has a promotion without a start, would not). One query for all of them."""
+    steps: dict[int, list] = defaultdict(list)
+    numbers: dict[int, tuple[str, int]] = {}
+    for episode_id, ref, number, kind, on, regime in RegimeChange.objects.filter(
+            stay__participant_id__in=participant_ids).order_by(
+            "stay__episode_id", "changed_on", "id").values_list(
+            "stay__episode_id", "stay__participant__ref", "stay__episode__number", "kind",
+            "changed_on", "regime"):
+        steps[episode_id].append((kind, on, regime))
+        numbers[episode_id] = (ref, number)
+    for episode_id, history in steps.items():
+        try:
+            replay_regime(history)
+        except TransitionError as exc:
+            ref, number = numbers[episode_id]
+            raise ValidationError(_(
+                "De regimegeschiedenis van detentieperiode %(number)s van %(ref)s past niet bij "
+                "de nieuwe indeling in detentieperiodes (%(reason)s); pas de verblijven aan of "
+                "corrigeer eerst het regime.") % {"number": number, "ref": ref,
+                                                  "reason": exc}) from None
 
 
 def _assign_for_participant(participant: Participant, stays: list[Stay],
