@@ -360,7 +360,8 @@ def test_assignment_gives_access_across_institutions(role_client):
 
 def test_readmission_elsewhere_moves_the_dossier(role_client):
     person = make_participant(at="PI-ARNHEM", entered_days_ago=100)
-    participants.release(person.current_stay, actor=None, expected_version=1, on=days_ago(50))
+    participants.release(person.current_stay, actor=None, expected_version=1, on=days_ago(50),
+                         outflow_type="positive_end")
     arnhem = role_client(Role.MENTOR)
     assert arnhem.get(f"/deelnemers/{person.ref}/").status_code == 200  # last stay was here
     participants.admit(person, actor=None,

@@ -177,6 +177,20 @@ def test_release_ends_episode_and_team_and_readmission_starts_a_new_episode(pers
     assert again.episode.plan_due_on == days_ago(1) + dt.timedelta(weeks=4)
 
 
+def test_release_from_a_prison_asks_the_outflow_type_too(person):
+    """Without it, a re-admission the next day would silently continue the ended episode (an
+    empty outflow type continues an episode for imported prison registrations)."""
+    stay = person.current_stay
+    with pytest.raises(ValidationError) as exc:
+        services.release(stay, actor=None, expected_version=stay.version, on=days_ago(2))
+    assert "outflow_type" in exc.value.message_dict
+    services.release(stay, actor=None, expected_version=stay.version, on=days_ago(2),
+                     outflow_type="other")
+    again = services.admit(person, actor=None, institution=institution("PI-ARNHEM"),
+                           entered_on=days_ago(1))
+    assert again.episode.number == 2
+
+
 def test_release_from_a_facility_needs_an_outflow_type(db):
     person = make_participant(at="FAC-HVH")
     stay = person.current_stay

@@ -160,7 +160,8 @@ def test_unknown_or_past_sentence_end_is_a_point_to_check():
 
 def test_not_in_detention_does_not_fit():
     person = make_participant()
-    participants.release(person.current_stay, actor=None, expected_version=1, on=days_ago(0))
+    participants.release(person.current_stay, actor=None, expected_version=1, on=days_ago(0),
+                         outflow_type="positive_end")
     person.refresh_from_db()
     fit = services.fit(offer("herstelbemiddeling"), person)
     assert fit.no == ["De deelnemer verblijft nu niet in een inrichting."]

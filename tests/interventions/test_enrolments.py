@@ -153,7 +153,8 @@ def test_referral_rules():
     assert refused(lambda: services.refer(person, actor=None, edition=make_edition()),
                    "__all__") == "De deelnemer is al aangemeld voor Puinruimen."
     gone = make_participant()
-    participants.release(gone.current_stay, actor=None, expected_version=1, on=days_ago(0))
+    participants.release(gone.current_stay, actor=None, expected_version=1, on=days_ago(0),
+                         outflow_type="positive_end")
     gone.refresh_from_db()
     assert refused(lambda: services.refer(gone, actor=None, intervention=offer("puinruimen")),
                    "__all__").startswith("De deelnemer verblijft nu niet in een inrichting")

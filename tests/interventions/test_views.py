@@ -165,7 +165,7 @@ def test_the_enrolment_page_checks_the_fit_only_for_a_participant_in_scope(role_
     assert client.get(url).context["fit"] is not None
     # Released, and weeks later detained again in Zwolle: a new episode, not her dossier.
     participants.release(person.current_stay, actor=None, expected_version=1,
-                         on=days_ago(10))
+                         on=days_ago(10), outflow_type="positive_end")
     participants.admit(person, actor=None, institution=institution("PI-ZWOLLE"),
                        entered_on=days_ago(2), legal_status="convicted",
                        sentence_end_on=days_ago(-30))

@@ -179,13 +179,12 @@ class TransferForm(VersionedForm):
 
 class ReleaseForm(VersionedForm):
     on = _date(_("Vertrokken op"))
-    outflow_type = forms.ChoiceField(label=_("Soort uitstroom"), required=False,
-                                     help_text=_("Verplicht bij een voorziening."))
+    outflow_type = forms.ChoiceField(label=_("Soort uitstroom"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["outflow_type"].choices = [
-            choice for choice in codes.choices("outflow_types", blank="—")
+            choice for choice in codes.choices("outflow_types", blank=_("kies"))
             if choice[0] not in ("transferred", "returned")]
 
 

@@ -399,7 +399,7 @@ def transfer(stay: Stay, *, actor, expected_version, to_institution: Institution
 def release(stay: Stay, *, actor, expected_version, on: dt.date, outflow_type: str = "",
             return_reason: str = "") -> Stay:
     """The person leaves detention (or the facility without a next stay): ends the stay and the
-    episode, and the team's assignments."""
+    episode, and the team's assignments. The outflow type is required."""
     _require(actor, "participants.manage")
     check_version(stay, expected_version)
     errors: dict = {}
@@ -412,8 +412,10 @@ def release(stay: Stay, *, actor, expected_version, on: dt.date, outflow_type: s
         if on < stay.entered_on:
             errors["on"] = _("De datum ligt voor de binnenkomst (%(date)s).") % {
                 "date": stay.entered_on}
-    outflow_type = _code("outflow_types", outflow_type, "outflow_type", errors,
-                         required=stay.institution.is_facility)
+    # How the person leaves is always asked in the app (an empty type would let a re-admission
+    # the next day continue the ended episode, see `group_stays`); imports from prison
+    # registrations may leave it empty except for facilities (INTERCHANGE §2.1).
+    outflow_type = _code("outflow_types", outflow_type, "outflow_type", errors, required=True)
     if outflow_type in ("transferred",):
         errors["outflow_type"] = _("Een overplaatsing legt u vast met Overplaatsen.")
     if outflow_type == "returned":
