@@ -341,3 +341,27 @@ def test_a_reimport_that_would_break_a_regime_history_is_refused(db):
     assert str(Stay.objects.get(ref="S92").entered_on) == "2024-06-10"
     for episode in Episode.objects.filter(participant__ref="P9"):
         assert services.regime_state(episode.pk).regime == "basic"
+
+
+def test_a_goals_import_keeps_the_status_history_replayable(imported):
+    from django.utils import timezone
+
+    header = GOALS.splitlines()[0]
+    # G1 is achieved on 2024-08-01: not closed otherwise, not re-dated.
+    other_close = run("goals", header + "\nG1,P1,housing,2024-02-01,not_achieved,2024-08-01,,\n")
+    assert [(e.row, e.column) for e in other_close.errors] == [(1, "status")]
+    redated = run("goals", header + "\nG1,P1,housing,2024-02-01,achieved,2024-09-01,,\n")
+    assert [(e.row, e.column) for e in redated.errors] == [(1, "closed_on")]
+    # G2 is open, with a change recorded on 2024-09-10: closing it before that is refused.
+    goal = Goal.objects.get(ref="G2")
+    GoalStatusChange.objects.create(goal=goal, from_status="open", status="open",
+                                    changed_on="2024-09-10", reason="bijgesteld")
+    early = run("goals", header + "\nG2,P1,debts,2024-02-01,achieved,2024-08-01,,\n")
+    assert [(e.row, e.column) for e in early.errors] == [(1, "closed_on")]
+    assert Goal.objects.get(ref="G2").status == "open"
+    # Reopening G1 is dated the day of the import, after the close it undoes.
+    reopened = run("goals", header + "\nG1,P1,housing,2024-02-01,open,,,\n")
+    assert reopened.ok, [str(e) for e in reopened.errors]
+    last = GoalStatusChange.objects.filter(goal__ref="G1").latest("changed_on", "id")
+    assert (last.from_status, last.status, last.changed_on) == ("achieved", "open",
+                                                                timezone.localdate())

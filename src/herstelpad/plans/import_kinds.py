@@ -4,12 +4,16 @@ Key `goal_ref`. `closed_on` is required when the status is not `open` (and only 
 before `set_on`. The goal's status history (`GoalStatusChange`) is kept as in the UI: a new
 goal starts `open` on `set_on` and, when the file says it is closed, changes to its status on
 `closed_on`; an existing goal whose status the file changes gets one change on `closed_on`
-(or `set_on` when it is reopened). Changes made by an import carry the reason "import". A goal
-belongs to the plan of the participant's episode that contains `set_on`, when there is one.
+(or on the day of the import when the file reopens it). Changes made by an import carry the
+reason "import". The history stays replayable, as in the UI: a closed goal is not closed
+differently (another closed status, or the same with another `closed_on`: an error row), and a
+change is never dated before the goal's last recorded change. A goal belongs to the plan of
+the participant's episode that contains `set_on`, when there is one.
 """
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -66,6 +70,7 @@ class Goals(ImportKind):
                 "WHERE p.ref <> s.participant_ref ORDER BY s._row"):
             yield ImportError_(_("dit doel hoort al bij een andere deelnemer"), row,
                                "goal_ref", value)
+        yield from self.history_errors(stage)
         user = stage.user
         if user is not None and not policy.has_perm(user, "reference.manage"):
             visible = policy.visible_participants(user).values_list("ref", flat=True)
@@ -75,6 +80,33 @@ class Goals(ImportKind):
                     f"s.participant_ref NOT IN ({sql}) ORDER BY s._row", params):
                 yield ImportError_(_("u mag geen doelen vastleggen voor deze deelnemer"), row,
                                    "participant_ref", value)
+
+    def history_errors(self, stage):
+        """Rows that would make a stored goal's status history unreplayable."""
+        goals, changes = qn(Goal._meta.db_table), qn(GoalStatusChange._meta.db_table)
+        t = stage.t
+        for row, value, status in stage.fetch(
+                f"SELECT s._row, s.status, g.status FROM {t} s JOIN {goals} g "
+                "ON g.ref = s.goal_ref WHERE g.status <> 'open' AND s.status <> 'open' "
+                "AND s.status <> g.status ORDER BY s._row"):
+            yield ImportError_(_("dit doel is al afgesloten als '%(status)s'; een andere "
+                                 "afsluiting kan alleen na heropenen") % {"status": status},
+                               row, "status", value)
+        for row, value, closed_on in stage.fetch(
+                f"SELECT s._row, s.closed_on, g.closed_on FROM {t} s JOIN {goals} g "
+                "ON g.ref = s.goal_ref WHERE g.status <> 'open' AND s.status = g.status "
+                "AND s.closed_on <> g.closed_on ORDER BY s._row"):
+            yield ImportError_(_("dit doel is al afgesloten op %(date)s; die datum verandert "
+                                 "niet door een import") % {"date": closed_on}, row,
+                               "closed_on", str(value))
+        for row, value, last in stage.fetch(
+                f"SELECT s._row, s.closed_on, MAX(c.changed_on) FROM {t} s JOIN {goals} g "
+                f"ON g.ref = s.goal_ref JOIN {changes} c ON c.goal_id = g.id "
+                "WHERE s.status <> g.status AND s.status <> 'open' "
+                "GROUP BY s._row, s.closed_on HAVING s.closed_on < MAX(c.changed_on) "
+                "ORDER BY s._row"):
+            yield ImportError_(_("ligt voor de laatste vastgelegde wijziging van dit doel "
+                                 "(%(date)s)") % {"date": last}, row, "closed_on", str(value))
 
     def write(self, stage, *, dry_run):
         t = stage.t
@@ -86,9 +118,9 @@ class Goals(ImportKind):
             # while the old status is still there). New goals are noted for after the update.
             stage.execute(
                 f"INSERT INTO {changes} (goal_id, from_status, status, changed_on, reason, "
-                f"recorded_at) SELECT g.id, g.status, s.status, COALESCE(s.closed_on, s.set_on), "
+                f"recorded_at) SELECT g.id, g.status, s.status, COALESCE(s.closed_on, %s), "
                 f"%s, {now} FROM {t} s JOIN {goals} g ON g.ref = s.goal_ref "
-                "WHERE g.status <> s.status", [IMPORT_REASON])
+                "WHERE g.status <> s.status", [timezone.localdate(), IMPORT_REASON])
             stage.execute(f"CREATE TEMPORARY TABLE {fresh} AS SELECT s.goal_ref FROM {t} s "
                           f"WHERE NOT EXISTS (SELECT 1 FROM {goals} g WHERE g.ref = s.goal_ref)")
         try:
