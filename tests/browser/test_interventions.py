@@ -83,7 +83,10 @@ def test_herstelconsulent_runs_puinruimen_and_the_casemanager_sees_participation
         page.get_by_role("link", name="Editie", exact=True).click()
 
     page.get_by_role("link", name="Bijeenkomst vastleggen").click()
-    assert page.get_by_label("Afmaker, Karel").input_value() == "present"
+    # Attendance has no default: each participant is marked explicitly.
+    assert page.get_by_label("Afmaker, Karel").input_value() == ""
+    page.get_by_label("Afmaker, Karel").select_option("present")
+    page.get_by_label("Verhuizer, Omar").select_option("absent")
     page.get_by_role("button", name="Vastleggen").click()
     assert "Bijeenkomst 1 is vastgelegd." in page.get_by_role("status").first.inner_text()
 
