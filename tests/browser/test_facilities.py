@@ -77,7 +77,8 @@ def test_facility_casemanager_moves_a_candidate_through_the_huis_van_herstel_rou
             assert "schriftelijke motivering" in summary.inner_text()
             assert page.locator("#id_reason_error").inner_text().startswith(
                 "Een afwijzing heeft een schriftelijke motivering")
-            assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+            # The summary takes the focus once it has been swapped in (wait for it).
+            expect(summary).to_be_focused()
             assert page.locator("#id_reason").get_attribute("aria-invalid") == "true"
             assert axe_violations(page) == []
             form = page.locator("#action-panel")

@@ -22,10 +22,9 @@ def test_login_page_is_accessible(page):
 def test_skip_link_moves_focus_to_the_content(page):
     page.goto(page.base_url + "/bestaat-niet/")  # a page without an autofocus field
     page.keyboard.press("Tab")
-    focused = page.evaluate("() => document.activeElement.textContent.trim()")
-    assert focused == "Direct naar de inhoud"
+    expect(page.get_by_role("link", name="Direct naar de inhoud")).to_be_focused()
     page.keyboard.press("Enter")
-    assert page.evaluate("() => document.activeElement.id") == "main"
+    expect(page.locator("#main")).to_be_focused()
 
 
 def test_casemanager_logs_in_and_out(page, make_user):
