@@ -680,17 +680,15 @@ def update_edition(edition: Edition, *, actor, expected_version, **fields) -> Ed
     merged = {name: getattr(edition, name) for name in EDITION_FIELDS}
     merged.update(fields)
     clean = _clean_edition(merged, errors)
-    if clean.get("capacity") is not None and clean["capacity"] < occupied(edition):
-        errors["capacity"] = _("Er nemen al %(n)s deelnemers deel of zijn toegelaten.") % {
-            "n": occupied(edition)}
+    if clean.get("capacity") is not None:
+        errors.update(_too_small(clean["capacity"], occupied(edition)) or {})
     _raise(errors)
     changed = [name for name in EDITION_FIELDS if getattr(edition, name) != clean[name]]
     with transaction.atomic():
         # Counted again under the edition's lock: an approval may have taken a place since.
-        taken = occupied(_locked_edition(edition.pk))
-        if clean.get("capacity") is not None and clean["capacity"] < taken:
-            raise ValidationError({"capacity": _(
-                "Er nemen al %(n)s deelnemers deel of zijn toegelaten.") % {"n": taken}})
+        too_small = _too_small(clean.get("capacity"), occupied(_locked_edition(edition.pk)))
+        if too_small:
+            raise ValidationError(too_small)
         for name in changed:
             setattr(edition, name, clean[name])
         save_versioned(edition, expected_version, changed)
@@ -709,19 +707,33 @@ def _locked_edition(pk: int) -> Edition:
     return Edition.objects.select_for_update().get(pk=pk)
 
 
+def _full(edition: Edition, action: str) -> dict | None:
+    """The error (field: message) when a step `action` that takes a place finds the edition
+    full, else None. Checked with the step's other errors, and again under the edition's lock
+    (`_refuse_when_full`)."""
+    if edition.capacity is None or occupied(edition) < edition.capacity:
+        return None
+    if action == "place":
+        return {"edition": _("Deze editie is vol (%(n)s plaatsen); de deelnemer blijft op de "
+                             "wachtlijst.") % {"n": edition.capacity}}
+    return {"__all__": _("Deze editie is vol (%(n)s plaatsen). Plaats de deelnemer in een "
+                         "andere editie, of wijs af met een reden.") % {"n": edition.capacity}}
+
+
 def _refuse_when_full(edition_id: int, action: str) -> None:
     """Inside the step's transaction: lock the edition and count its places again, so two
     approvals (or placements) at the same time cannot both take the last place."""
-    edition = _locked_edition(edition_id)
-    if edition.capacity is None or occupied(edition) < edition.capacity:
-        return
-    if action == "place":
-        raise ValidationError({"edition": _(
-            "Deze editie is vol (%(n)s plaatsen); de deelnemer blijft op de wachtlijst.")
-            % {"n": edition.capacity}})
-    raise ValidationError({"__all__": _(
-        "Deze editie is vol (%(n)s plaatsen). Plaats de deelnemer in een andere editie, of "
-        "wijs af met een reden.") % {"n": edition.capacity}})
+    error = _full(_locked_edition(edition_id), action)
+    if error is not None:
+        raise ValidationError(error)
+
+
+def _too_small(capacity, taken: int) -> dict | None:
+    """The error when an edition's new capacity is below the places already taken."""
+    if capacity is None or capacity >= taken:
+        return None
+    return {"capacity": _("Er nemen al %(n)s deelnemers deel of zijn toegelaten.") % {
+        "n": taken}}
 
 
 def session_participants(edition: Edition, on: dt.date):
@@ -831,10 +843,8 @@ def _check_place(edition: Edition, enrolment_intervention, institution, status: 
     elif edition.ends_on is not None and edition.ends_on < on:
         errors[field] = _("Deze editie was op %(date)s al afgelopen.") % {
             "date": date_format(on)}
-    elif status == EnrolmentStatus.APPROVED and edition.capacity is not None \
-            and occupied(edition) >= edition.capacity:
-        errors[field] = _("Deze editie is vol (%(n)s plaatsen); de deelnemer blijft op de "
-                          "wachtlijst.") % {"n": edition.capacity}
+    elif status == EnrolmentStatus.APPROVED and (full := _full(edition, "place")):
+        errors[field] = full["edition"]
 
 
 def refer(participant: Participant, *, actor, intervention: Intervention | None = None,
@@ -947,11 +957,8 @@ def transition(enrolment: Enrolment, *, actor, expected_version, action: str,
             _check_place(edition, enrolment.intervention, enrolment.institution,
                          enrolment.status, errors, on)
     if action == "approve" and enrolment.edition is not None and \
-            enrolment.edition.capacity is not None and \
-            occupied(enrolment.edition) >= enrolment.edition.capacity:
-        errors["__all__"] = _("Deze editie is vol (%(n)s plaatsen). Plaats de deelnemer in een "
-                              "andere editie, of wijs af met een reden.") % {
-            "n": enrolment.edition.capacity}
+            (full := _full(enrolment.edition, action)):
+        errors.update(full)
     if action == "start" and enrolment.edition is not None and \
             on < enrolment.edition.starts_on:
         errors["on"] = _("De editie begint op %(date)s.") % {
