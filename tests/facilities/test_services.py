@@ -256,7 +256,7 @@ def test_the_trial_period_is_versioned_and_only_for_a_running_stay(hvh_team):
     from herstelpad.concurrency import ConflictError
 
     stay = _at_the_facility()
-    version = services.facility_details_version(stay)
+    version = services.facility_details(stay).version
     details = services.set_trial_period(stay, actor=hvh_team, expected_version=version,
                                         trial_until=days_ago(-30))
     assert details.trial_until == days_ago(-30) and details.version == version + 1
@@ -268,7 +268,7 @@ def test_the_trial_period_is_versioned_and_only_for_a_running_stay(hvh_team):
     stay.refresh_from_db()
     with pytest.raises(ValidationError):
         services.set_trial_period(stay, actor=hvh_team,
-                                  expected_version=services.facility_details_version(stay),
+                                  expected_version=services.facility_details(stay).version,
                                   trial_until=None)
 
 

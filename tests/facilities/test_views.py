@@ -312,7 +312,7 @@ def test_every_team_form_opens_for_the_facility_team(team):
     # of the stay's facility details; a stale one is a conflict.
     url = f"/voorzieningen/verblijven/{stay.ref}/proefperiode/"
     assert team.post(url, {}).status_code == 400
-    version = services.facility_details_version(stay)
+    version = services.facility_details(stay).version
     assert f'name="version" value="{version}"' in _text(team.get(url))
     assert team.post(url, {"version": version}).status_code == 302
     stale = team.post(url, {"version": version, "trial_until": days_ago(-10).isoformat()})

@@ -221,13 +221,27 @@ class BoardFilterForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    """The dashboard's period."""
+    """The dashboard's period. A date left empty takes its default (`defaults`: from, to);
+    `period` in the cleaned data is the period that applies, refused when the two cross (also
+    when one of them is the default)."""
 
     date_from = _date(_("Vanaf"), required=False)
     date_to = _date(_("Tot en met"), required=False, help_text=_("Leeg: tot en met vandaag."))
 
+    def __init__(self, *args, defaults, **kwargs):
+        self.defaults = defaults
+        super().__init__(*args, initial={"date_from": defaults[0], "date_to": defaults[1]},
+                         **kwargs)
+
     def clean(self):
         data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("De einddatum ligt voor de begindatum."))
+        if "date_from" not in data or "date_to" not in data:
+            return data  # a date that is not a date: its own error says so
+        date_from = data["date_from"] or self.defaults[0]
+        date_to = data["date_to"] or self.defaults[1]
+        if date_from > date_to:
+            self.add_error("date_to" if data["date_to"] else "date_from", _(
+                "De begindatum ligt na de einddatum (%(from)s tot en met %(to)s).") % {
+                "from": date_from.isoformat(), "to": date_to.isoformat()})
+        data["period"] = (date_from, date_to)
         return data

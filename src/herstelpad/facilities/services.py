@@ -99,7 +99,7 @@ __all__ = [
     "facilities_for", "route_of", "capacity_on", "capacity_history", "set_capacity",
     "criterion_set_on", "add_criterion_set", "screen", "grant_exception", "register_candidate",
     "decide", "withdraw", "reopen", "record_prescan", "allowed_actions", "replayed_state",
-    "board", "place", "set_trial_period", "facility_details_version", "temporary_return",
+    "board", "place", "set_trial_period", "facility_details", "temporary_return",
     "end_temporary_return", "intake_sources",
     "definitive_return", "outflow", "occupancy", "funnel", "outflow_by_type", "length_of_stay",
     "TransitionError",
@@ -705,7 +705,7 @@ def _require_stay(actor, stay: Stay) -> None:
 def set_trial_period(stay: Stay, *, actor, expected_version,
                      trial_until: dt.date | None) -> FacilityStay:
     """Set or clear the trial period of a running facility stay. `expected_version` is the
-    version of the stay's facility details the user saw (`facility_details_version`)."""
+    version of the stay's facility details the user saw (`facility_details`)."""
     _require_stay(actor, stay)
     details = _facility_stay(stay)
     check_version(details, expected_version)
@@ -718,10 +718,10 @@ def set_trial_period(stay: Stay, *, actor, expected_version,
     return details
 
 
-def facility_details_version(stay: Stay) -> int:
-    """The version of the stay's facility details, for a form that changes them (1 while they
-    have not been written: the first write creates them with that version)."""
-    return FacilityStay.objects.filter(stay=stay).values_list("version", flat=True).first() or 1
+def facility_details(stay: Stay) -> FacilityStay:
+    """The stay's facility details as stored, or (not written yet) as they start: unsaved, with
+    version 1, which the first write creates. For forms: reading does not write."""
+    return FacilityStay.objects.filter(stay=stay).first() or FacilityStay(stay=stay)
 
 
 def temporary_return(stay: Stay, *, actor, left_on: dt.date, planned_return_on: dt.date,

@@ -652,10 +652,9 @@ def _stay_url(stay: Stay) -> str:
 @require_http_methods(["GET", "POST"])
 def trial(request, ref):
     stay = _managed_stay(request, ref)
-    current = FacilityStay.objects.filter(stay=stay).values_list("trial_until", flat=True) \
-        .first()
-    form = forms.TrialForm(_posted(request), initial={
-        "trial_until": current, "version": services.facility_details_version(stay)})
+    details = services.facility_details(stay)
+    form = forms.TrialForm(_posted(request), initial={"trial_until": details.trial_until,
+                                                      "version": details.version})
     status = 200
     if request.method == "POST":
         status = 400
@@ -802,23 +801,12 @@ def dashboard(request, code):
     facility = _facility(code)
     if not _may_see_figures(user, facility):
         _deny(request, "facilities.figures")
-    today = _today()
-    default_from, default_to = _default_period(today)
-    form = forms.PeriodForm(request.GET or None, initial={"date_from": default_from,
-                                                          "date_to": default_to})
-    valid = not form.is_bound or form.is_valid()
-    data = form.cleaned_data if form.is_bound else {}
-    date_from = data.get("date_from") or default_from
-    date_to = data.get("date_to") or today
-    if valid and date_from > date_to:
-        # One date given, the other the default: they can still cross.
-        form.add_error("date_from" if data.get("date_from") else "date_to",
-                       _("De begindatum ligt na de einddatum (%(from)s tot en met %(to)s).")
-                       % {"from": date_from.isoformat(), "to": date_to.isoformat()})
-        valid = False
-    if not valid:
+    defaults = _default_period(_today())
+    form = forms.PeriodForm(request.GET or None, defaults=defaults)
+    if form.is_bound and not form.is_valid():
         return render(request, "facilities/dashboard.html", {
             "facility": facility, "form": form}, status=400)
+    date_from, date_to = form.cleaned_data["period"] if form.is_bound else defaults
     context = figures(user, facility, date_from, date_to)
     query = f"from={date_from.isoformat()}&to={date_to.isoformat()}&institution={facility.code}"
     return render(request, "facilities/dashboard.html", {
