@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
 
 from herstelpad.accounts.models import Role
@@ -935,8 +935,6 @@ def get_object(user, qs: models.QuerySet, *, purpose: str = "", audit_read: bool
     from django.http import Http404
 
     from herstelpad.audit import services as audit
-
-    from django.core.exceptions import ValidationError
 
     scoped = scope(user, qs)
     try:
